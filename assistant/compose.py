@@ -1,0 +1,318 @@
+"""Turn a route and retrieved passages into a grounded Dutch answer with citations.
+
+Extractive: every statement is a sentence quoted from the corpus, followed by the number of
+its source. Sources are numbered in the order they are first cited; only cited sources are
+listed. What the assistant writes itself (lead-ins, refusals, advice) is fixed text here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .retrieval import DocumentInfo, Passage, Retrieval
+from .routing import Route
+from .text import fold, sentences
+
+# -- the assistant's own words (B1 Dutch) --------------------------------------------------
+LEAD_IN = "Dit staat hierover in onze informatie:"
+LEAD_IN_RESOURCE = "Dit vond ik in onze informatie en bronnen:"
+NO_ANSWER = (
+    "Op deze vraag kan ik geen antwoord geven. Mijn informatie gaat over hechting, en daarin "
+    "staat hier niets over. Ik wil niet gokken."
+)
+NO_ANSWER_MISSING = "Ik vond niets over: {words}."
+NO_ANSWER_NEXT = "Neem contact op met het expertiseteam. Zij denken graag met je mee."
+URGENT_LEAD = "**Dit klinkt ernstig. Zorg eerst voor veiligheid en haal direct hulp.**"
+URGENT_AFTER = (
+    "Als de situatie veilig is, kun je met het expertiseteam hechting verder praten over de "
+    "begeleiding."
+)
+SPECIFIC_CLIENT = (
+    "Je vraag gaat over een bepaalde cliënt. Dit is algemene informatie. Bespreek de situatie "
+    "van je cliënt met het expertiseteam of met de gedragsdeskundige van je team."
+)
+EMPTY_QUESTION = "Stel je vraag over hechting, dan zoek ik het antwoord in onze informatie."
+TOO_LONG = (
+    "Je vraag is erg lang ({length} tekens). Stel een korte vraag van hooguit {limit} tekens. "
+    "Wil je een hele e-mail laten beantwoorden? Gebruik dan het tabblad Helpdesk."
+)
+CONTACT_HEADING = "**Contact met het expertiseteam hechting**"
+SOURCES_HEADING = "**Bronnen**"
+DRAFT_MARKER = "[CONCEPT: controleer dit antwoord en de bronnen voordat je het verstuurt]"
+DRAFT_GREETING = "Beste vraagsteller,"
+DRAFT_THANKS = "Dank je wel voor je vraag. Hieronder lees je wat we erover weten."
+DRAFT_CLOSING = "Met vriendelijke groet,\n\n[NAAM]\nExpertiseteam hechting"
+
+TYPE_LABELS = {
+    "pagina": "informatie",
+    "boek": "boek",
+    "artikel": "artikel",
+    "infosheet": "infosheet",
+    "publicatie": "publicatie",
+    "webinar": "webinar",
+    "app": "app",
+    "game": "game",
+    "contact": "contact",
+    "spoed": "spoednummer",
+}
+RESOURCE_TYPES = {"boek", "artikel", "infosheet", "publicatie", "webinar", "app", "game"}
+MAX_SENTENCES = 4
+MAX_SOURCES = 3
+
+_DEFINITION = re.compile(
+    r"^\s*(?:wat|wie)\s+(?:is|zijn|betekent|betekenen|houdt|bedoelen we met)\s+"
+    r"(?:een |de |het )?(?P<subject>[^?]+?)(?:\s+in)?\s*\??\s*$"
+)
+
+
+_QUESTION_WORD = re.compile(
+    r"^\s*(hoe|waarom|wanneer|waar|welke|welk|wie|is|zijn|kan|kun|mag|moet|heb|heeft|wat)\b"
+)
+
+
+@dataclass
+class Source:
+    n: int
+    id: str
+    title: str
+    type: str
+    url: str | None
+    path: str
+    passage: str
+    score: float
+
+
+@dataclass
+class Answer:
+    question: str
+    kind: str
+    answer: str
+    sources: list[Source] = field(default_factory=list)
+    contact: str = ""
+
+
+@dataclass
+class Draft:
+    text: str
+    kind: str
+    sources: list[Source] = field(default_factory=list)
+
+
+@dataclass
+class _Sentence:
+    passage: Passage
+    rank: int
+    position: int
+    text: str
+    score: float
+    overlap: float = 0.0
+    defines: bool = False
+
+
+class Composer:
+    def __init__(self, terms, idf):
+        """`terms(text)` gives the index terms of a text; `idf(term)` their weight."""
+        self.terms = terms
+        self.idf = idf
+
+    # -- pieces -----------------------------------------------------------------------------
+    @staticmethod
+    def contact_block(contact: DocumentInfo | None) -> str:
+        if contact is None:
+            return CONTACT_HEADING
+        return f"{CONTACT_HEADING}\n\n{contact.text}"
+
+    @staticmethod
+    def sources_block(sources: list[Source]) -> str:
+        lines = [SOURCES_HEADING]
+        for s in sources:
+            label = TYPE_LABELS.get(s.type, s.type)
+            line = f"{s.n}. {s.title} ({label})"
+            if s.url:
+                line += f": {s.url}"
+            lines.append(line)
+        return "\n".join(lines)
+
+    # -- sentence selection ------------------------------------------------------------------
+    def select(self, question: str, retrieval: Retrieval) -> list[_Sentence]:
+        passages = retrieval.passages
+        if not passages:
+            return []
+        q_terms = set(self.terms(question))
+        q_weight = sum(self.idf(t) for t in q_terms) or 1.0
+        subject = self._subject_terms(question)
+        top = passages[0].score or 1.0
+        scored: list[_Sentence] = []
+        for rank, p in enumerate(passages):
+            if p.score < 0.35 * top:
+                continue
+            # Title and curator tags describe the whole passage: every sentence shares them.
+            meta_terms = set(self.terms(f"{p.title} {p.tags}"))
+            meta_overlap = sum(self.idf(t) for t in q_terms & meta_terms) / q_weight
+            for pos, sent in enumerate(sentences(p.text)):
+                s_terms = self.terms(sent)
+                overlap = sum(self.idf(t) for t in q_terms & set(s_terms)) / q_weight
+                score = overlap + 0.35 * (p.score / top) + 0.25 * meta_overlap
+                defines = bool(subject) and self._defines(sent, subject)
+                if defines:
+                    score += 0.5
+                if len(sent) < 25:  # headings and fragments say little on their own
+                    score -= 0.3
+                if sent.rstrip().endswith("?"):  # the page's own questions are not answers
+                    continue
+                scored.append(_Sentence(p, rank, pos, sent, score, overlap, defines))
+        if not scored:
+            return []
+        scored.sort(key=lambda s: -s.score)
+        # The primary source follows the retrieval ranking; a sentence that defines the
+        # question's subject ("Hechting is ...") may promote its passage.
+        def passage_rank(p: Passage) -> float:
+            defines = any(s.defines for s in scored if s.passage is p)
+            return p.score / top + (0.5 if defines else 0.0)
+
+        candidates = {id(s.passage): s.passage for s in scored}
+        primary = max(candidates.values(), key=passage_rank).doc_id
+        best = next(s for s in scored if s.passage.doc_id == primary)
+        chosen: list[_Sentence] = []
+        docs: list[str] = [primary]
+        for s in scored:
+            if len(chosen) >= MAX_SENTENCES:
+                break
+            if s.passage.doc_id == primary:
+                if s.score >= 0.5 * best.score or len(chosen) == 0:
+                    chosen.append(s)
+                continue
+            # Another source only when it speaks to the question about as strongly.
+            if s.overlap < 0.5 or s.score < 0.75 * best.score:
+                continue
+            if s.passage.doc_id not in docs:
+                if len(docs) >= MAX_SOURCES:
+                    continue
+                docs.append(s.passage.doc_id)
+            chosen.append(s)
+        docs = [d for d in docs if any(s.passage.doc_id == d for s in chosen)]
+        # A resource is introduced by its opening sentence, which says what it is.
+        for doc_id in docs:
+            group = [s for s in chosen if s.passage.doc_id == doc_id]
+            p = group[0].passage
+            if p.type in RESOURCE_TYPES and all(s.position != 0 for s in group):
+                first = next((s for s in scored if s.passage is p and s.position == 0), None)
+                if first is not None:
+                    chosen.append(first)
+        order = {doc_id: i for i, doc_id in enumerate(docs)}
+        chosen.sort(key=lambda s: (order[s.passage.doc_id], s.passage.chunk_id, s.position))
+        return chosen
+
+    def _subject_terms(self, question: str) -> set[str]:
+        m = _DEFINITION.match(fold(question))
+        if m:
+            return set(self.terms(m.group("subject")))
+        # A bare topic ("hechting?", "hechting uitleg graag") asks what the topic is.
+        terms = self.terms(question)
+        if 0 < len(terms) <= 2 and not _QUESTION_WORD.match(fold(question)):
+            return set(terms)
+        return set()
+
+    def _defines(self, sentence: str, subject: set[str]) -> bool:
+        """True for "Hechting is ...", "De hechting is ...": the subject opens the sentence."""
+        tokens = sentence.split()
+        if tokens and fold(tokens[0]) in ("de", "het", "een"):
+            tokens = tokens[1:]
+        if not tokens or not subject & set(self.terms(tokens[0])):
+            return False
+        return bool(re.search(r"\b(is|zijn|betekent|houdt in)\b", fold(" ".join(tokens[:6]))))
+
+    # -- answers ----------------------------------------------------------------------------
+    def answer(
+        self, question: str, route: Route, retrieval: Retrieval, contact: DocumentInfo | None
+    ) -> Answer:
+        chosen = self.select(question, retrieval)
+        sources: list[Source] = []
+        numbers: dict[str, int] = {}
+        paragraphs: list[str] = []
+        current_doc = None
+        for s in chosen:
+            p = s.passage
+            if p.doc_id not in numbers:
+                numbers[p.doc_id] = len(numbers) + 1
+                sources.append(_source(numbers[p.doc_id], p, []))
+            source = sources[numbers[p.doc_id] - 1]
+            source.passage = _join(source.passage, s.text)
+            cited = f"{s.text} [{numbers[p.doc_id]}]"
+            if p.doc_id != current_doc:
+                prefix = ""
+                if p.type in RESOURCE_TYPES:
+                    prefix = f"**{p.title}** ({TYPE_LABELS.get(p.type, p.type)}): "
+                paragraphs.append(prefix + cited)
+                current_doc = p.doc_id
+            else:
+                paragraphs[-1] += " " + cited
+        lead = LEAD_IN_RESOURCE if any(s.type in RESOURCE_TYPES for s in sources) else LEAD_IN
+        parts = [lead, *paragraphs]
+        if sources:
+            parts.append(self.sources_block(sources))
+        if route.specific_client:
+            parts.append(SPECIFIC_CLIENT)
+        block = self.contact_block(contact)
+        parts += ["---", block]
+        return Answer(question, "answer", "\n\n".join(parts), sources, block)
+
+    def no_answer(
+        self, question: str, route: Route, retrieval: Retrieval | None, contact: DocumentInfo | None
+    ) -> Answer:
+        parts = [NO_ANSWER]
+        if retrieval is not None and retrieval.missing:
+            parts.append(NO_ANSWER_MISSING.format(words=", ".join(retrieval.missing[:5])))
+        if route.specific_client:
+            parts.append(SPECIFIC_CLIENT)
+        parts.append(NO_ANSWER_NEXT)
+        block = self.contact_block(contact)
+        parts += ["---", block]
+        return Answer(question, "no_answer", "\n\n".join(parts), [], block)
+
+    def urgent(
+        self,
+        question: str,
+        route: Route,
+        referrals: list[DocumentInfo],
+        contact: DocumentInfo | None,
+    ) -> Answer:
+        wanted = set(route.situations)
+        chosen = [d for d in referrals if wanted & set(d.situations)]
+        if not chosen:  # never leave an urgent answer without a number to call
+            chosen = [d for d in referrals if "direct_gevaar" in d.situations] or referrals
+        sources = []
+        lines = [URGENT_LEAD]
+        for n, doc in enumerate(chosen, start=1):
+            sources.append(
+                Source(n, doc.id, doc.title, doc.type, doc.url or None, doc.path, doc.text, 1.0)
+            )
+            lines.append(f"{doc.text} [{n}]")
+        lines.append(self.sources_block(sources))
+        lines.append(URGENT_AFTER)
+        block = self.contact_block(contact)
+        lines += ["---", block]
+        return Answer(question, "urgent", "\n\n".join(lines), sources, block)
+
+    @staticmethod
+    def message(question: str, text: str, contact: DocumentInfo | None) -> Answer:
+        """A fixed message (empty or over-long input) that still ends with the contact block."""
+        block = Composer.contact_block(contact)
+        return Answer(question, "no_answer", f"{text}\n\n---\n\n{block}", [], block)
+
+    @staticmethod
+    def draft(answer: Answer) -> Draft:
+        body = answer.answer.split("\n\n---\n\n")[0]
+        text = "\n\n".join(
+            [DRAFT_MARKER, DRAFT_GREETING, DRAFT_THANKS, body, answer.contact, DRAFT_CLOSING]
+        )
+        return Draft(text=text, kind=answer.kind, sources=answer.sources)
+
+
+def _source(n: int, p: Passage, _texts: list[str]) -> Source:
+    return Source(n, p.doc_id, p.title, p.type, p.url or None, p.path, "", p.score)
+
+
+def _join(existing: str, sentence: str) -> str:
+    return f"{existing} {sentence}".strip()

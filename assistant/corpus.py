@@ -1,0 +1,270 @@
+"""Read and validate the curated corpus: Markdown files with YAML front matter."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import CorpusError, Problem
+
+TYPES = (
+    "pagina",
+    "boek",
+    "artikel",
+    "infosheet",
+    "publicatie",
+    "webinar",
+    "app",
+    "game",
+    "contact",
+    "spoed",
+)
+# Situations an urgent referral ('spoed') document can cover; routing uses the same names.
+SITUATIONS = (
+    "direct_gevaar",
+    "medisch",
+    "zelfdoding",
+    "zelfbeschadiging",
+    "mishandeling",
+    "geweld",
+    "geweld_in_zorg",
+)
+REQUIRED = ("id", "title", "type")
+KNOWN_FIELDS = set(REQUIRED) | {"url", "summary", "tags", "updated", "situaties"}
+MAX_FILE_BYTES = 1_000_000
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Files curators may keep in corpus/ that are not documents.
+IGNORED_NAMES = {"README.md", "LEESMIJ.md"}
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    type: str
+    path: str  # relative to the project root, e.g. corpus/bronnen/x.md
+    body: str
+    url: str = ""
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    updated: str = ""
+    situations: tuple[str, ...] = field(default=())
+
+    @property
+    def content_hash(self) -> str:
+        parts = [self.id, self.title, self.type, self.url, self.summary, "|".join(self.tags)]
+        parts += [self.path, "|".join(self.situations), self.body]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def normalise_text(text: str) -> str:
+    """Unicode NFC, non-breaking and odd spaces to plain spaces, trailing blanks trimmed."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2007", " ")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _field_line(front_lines: list[str], key: str) -> int:
+    """1-based line number of `key:` in the file (front matter starts at line 2)."""
+    for i, line in enumerate(front_lines):
+        if re.match(rf"^{re.escape(key)}\s*:", line):
+            return i + 2
+    return 1
+
+
+def parse_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]]:
+    """Parse one file; returns the document or the problems found in it."""
+    problems: list[Problem] = []
+
+    def bad(line: int, message: str) -> tuple[None, list[Problem]]:
+        problems.append(Problem(rel, line, message))
+        return None, problems
+
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return bad(1, "bestand is niet (meer) leesbaar; is het verplaatst of verwijderd?")
+    if size > MAX_FILE_BYTES:
+        return bad(
+            1,
+            f"bestand is te groot ({size // 1000} kB, maximaal {MAX_FILE_BYTES // 1000} kB); "
+            "splits het op in kleinere documenten",
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return bad(1, "bestand is niet (meer) leesbaar; is het verplaatst of verwijderd?")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return bad(line, "bestand is geen geldige UTF-8-tekst; sla het op als UTF-8")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return bad(1, "front matter ontbreekt: begin het bestand met een regel '---'")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        return bad(1, "front matter wordt niet afgesloten: voeg een regel '---' toe na de velden")
+    front_lines = lines[1:end]
+    try:
+        meta = yaml.safe_load("\n".join(front_lines)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        reason = getattr(exc, "problem", None) or "onleesbare YAML"
+        return bad(line, f"ongeldige YAML in de front matter ({reason})")
+    if not isinstance(meta, dict):
+        return bad(2, "front matter moet bestaan uit velden als 'title: ...'")
+
+    for key in REQUIRED:
+        value = meta.get(key)
+        if key not in meta:
+            problems.append(Problem(rel, 1, f"ontbrekend veld '{key}'"))
+        elif value is None or not str(value).strip():
+            problems.append(Problem(rel, _field_line(front_lines, key), f"leeg veld '{key}'"))
+    for key in meta:
+        if key not in KNOWN_FIELDS:
+            problems.append(
+                Problem(
+                    rel,
+                    _field_line(front_lines, str(key)),
+                    f"onbekend veld '{key}' (toegestaan: {', '.join(sorted(KNOWN_FIELDS))})",
+                )
+            )
+    doc_id = str(meta.get("id") or "").strip()
+    if doc_id and not ID_PATTERN.match(doc_id):
+        problems.append(
+            Problem(
+                rel,
+                _field_line(front_lines, "id"),
+                f"ongeldig id '{doc_id}': gebruik kleine letters, cijfers en streepjes",
+            )
+        )
+    doc_type = str(meta.get("type") or "").strip()
+    if doc_type and doc_type not in TYPES:
+        problems.append(
+            Problem(
+                rel,
+                _field_line(front_lines, "type"),
+                f"onbekend type '{doc_type}' (kies uit: {', '.join(TYPES)})",
+            )
+        )
+    url = meta.get("url") or ""
+    if not isinstance(url, str) or (url and not re.match(r"^https?://\S+$", url.strip())):
+        problems.append(
+            Problem(
+                rel,
+                _field_line(front_lines, "url"),
+                f"ongeldige url '{url}': moet beginnen met http:// of https:// (of leeg zijn)",
+            )
+        )
+    tags = meta.get("tags") or []
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.split(",")]
+    if not isinstance(tags, list):
+        problems.append(
+            Problem(rel, _field_line(front_lines, "tags"), "'tags' moet een lijst zijn")
+        )
+        tags = []
+    situations = meta.get("situaties") or []
+    if doc_type == "spoed":
+        if not isinstance(situations, list) or not situations:
+            problems.append(
+                Problem(
+                    rel,
+                    _field_line(front_lines, "situaties"),
+                    f"een spoeddocument heeft 'situaties' nodig (uit: {', '.join(SITUATIONS)})",
+                )
+            )
+            situations = []
+        for s in situations:
+            if s not in SITUATIONS:
+                problems.append(
+                    Problem(
+                        rel,
+                        _field_line(front_lines, "situaties"),
+                        f"onbekende situatie '{s}' (kies uit: {', '.join(SITUATIONS)})",
+                    )
+                )
+    body = normalise_text("\n".join(lines[end + 1 :]))
+    if not body:
+        problems.append(Problem(rel, end + 2, "de tekst onder de front matter is leeg"))
+    if problems:
+        return None, problems
+    return (
+        Document(
+            id=doc_id,
+            title=normalise_text(str(meta["title"])),
+            type=doc_type,
+            path=rel,
+            body=body,
+            url=url.strip(),
+            summary=normalise_text(str(meta.get("summary") or "")),
+            tags=tuple(normalise_text(str(t)) for t in tags if str(t).strip()),
+            updated=str(meta.get("updated") or ""),
+            situations=tuple(str(s) for s in situations),
+        ),
+        [],
+    )
+
+
+def load_corpus(corpus_dir: Path, root: Path | None = None, contact_id: str | None = None) -> list[Document]:
+    """Read every document under corpus_dir; raise CorpusError listing all problems."""
+    corpus_dir = Path(corpus_dir)
+    root = Path(root) if root is not None else corpus_dir.resolve().parent
+    if not corpus_dir.is_dir():
+        raise CorpusError([Problem(str(corpus_dir), 0, "de corpusmap bestaat niet")])
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    for path in sorted(corpus_dir.rglob("*")):
+        if path.is_dir() or any(part.startswith(".") for part in path.relative_to(corpus_dir).parts):
+            continue
+        rel = _relative(path, root)
+        if path.name in IGNORED_NAMES:
+            continue
+        if path.suffix.lower() != ".md":
+            problems.append(
+                Problem(rel, 0, "geen Markdown-bestand (.md); verplaats of verwijder het")
+            )
+            continue
+        doc, found = parse_document(path, rel)
+        problems.extend(found)
+        if doc is not None:
+            documents.append(doc)
+    seen: dict[str, str] = {}
+    for doc in documents:
+        if doc.id in seen:
+            problems.append(
+                Problem(doc.path, 2, f"dubbel id '{doc.id}' (ook gebruikt in {seen[doc.id]})")
+            )
+        else:
+            seen[doc.id] = doc.path
+    if not problems and not documents:
+        problems.append(Problem(_relative(corpus_dir, root), 0, "de corpus bevat geen documenten"))
+    if not problems and contact_id and contact_id not in seen:
+        problems.append(
+            Problem(
+                _relative(corpus_dir, root),
+                0,
+                f"er is geen contactdocument met id '{contact_id}'; elk antwoord verwijst ernaar",
+            )
+        )
+    if problems:
+        raise CorpusError(problems)
+    return documents
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

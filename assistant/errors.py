@@ -1,0 +1,48 @@
+"""Domain errors. Each carries a Dutch message a user or curator can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AssistantError(Exception):
+    """Base class; str(error) is a Dutch sentence fit to show a user."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem in one corpus file."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class CorpusError(AssistantError):
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(str(p) for p in problems)
+        super().__init__(f"De corpus bevat {len(problems)} fout(en):\n{lines}")
+
+
+class ModelLoadError(AssistantError):
+    exit_code = 3
+
+
+class StoreUnavailableError(AssistantError):
+    exit_code = 3
+
+
+class IngestBusyError(AssistantError):
+    exit_code = 4
+
+
+class IndexMissingError(AssistantError):
+    exit_code = 5

@@ -1,0 +1,159 @@
+"""The assistant: route, retrieve and compose, over one shared model and index."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
+from .corpus import load_corpus
+from .embeddings import Embedder
+from .errors import AssistantError
+from .retrieval import DocumentInfo, Retrieval, Retriever
+from .routing import Router
+from .settings import Settings
+from .store import Store, connect
+from .text import STOPWORDS, words
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION = 2000
+MAX_DRAFT = 20000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A short follow-up that leans on the previous turn ("en hoe herken ik dat?").
+_FOLLOW_UP = re.compile(
+    r"^\s*(en|maar|ook|dus)\b|\b(dat|dit|die|daar|daarmee|daarvan|hem|haar|hun|zo'n|zoiets)\b"
+)
+
+
+def clean(text: str) -> str:
+    """Remove NUL and control characters; keep letters, emoji and ordinary white space."""
+    return _CONTROL.sub(" ", text or "").strip()
+
+
+@dataclass
+class Assistant:
+    retriever: Retriever
+    router: Router
+    composer: Composer
+    contact_id: str = "contact-expertiseteam"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":
+        store = Store(
+            connect(settings.data_dir, settings.chroma_host, settings.chroma_port),
+            settings.collection,
+            settings.chroma_host,
+            settings.chroma_port,
+        )
+        embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
+        retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
+        router = Router(
+            settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage
+        )
+        return cls(retriever, router, Composer(retriever.terms, retriever.idf), settings.contact_id)
+
+    # -- reference content ------------------------------------------------------------------
+    def _reference(self) -> tuple[DocumentInfo | None, list[DocumentInfo]]:
+        docs = self.retriever.documents()
+        contact = next((d for d in docs if d.id == self.contact_id), None)
+        referrals = [d for d in docs if d.type == "spoed"]
+        return contact, referrals
+
+    # -- questions ---------------------------------------------------------------------------
+    def retrieval_query(self, question: str, history: Sequence[str]) -> str:
+        if not history:
+            return question
+        content = [w for w in words(question) if w not in STOPWORDS]
+        if len(content) <= 4 and _FOLLOW_UP.search(question.lower()):
+            return f"{history[-1]} {question}"
+        return question
+
+    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        question = clean(question)
+        contact, referrals = self._reference()
+        situations_route = self.router.route(question, None)
+        if situations_route.kind == "urgent":
+            return self.composer.urgent(question, situations_route, referrals, contact)
+        if not question or not words(question):
+            return self.composer.message(question, EMPTY_QUESTION, contact)
+        if len(question) > MAX_QUESTION:
+            text = TOO_LONG.format(length=len(question), limit=MAX_QUESTION)
+            return self.composer.message(question[:200], text, contact)
+        retrieval = self.retriever.search(self.retrieval_query(question, [clean(h) for h in history]))
+        route = self.router.route(question, retrieval)
+        if route.kind == "answer":
+            return self.composer.answer(question, route, retrieval, contact)
+        return self.composer.no_answer(question, route, retrieval, contact)
+
+    def search(self, question: str) -> Retrieval:
+        return self.retriever.search(clean(question))
+
+    def draft(self, text: str) -> Draft:
+        """A reply to an incoming e-mail or question, for the helpdesk to check and send."""
+        text = clean(text)[:MAX_DRAFT]
+        question = extract_question(text)
+        contact, referrals = self._reference()
+        route = self.router.route(text, None)
+        if route.kind == "urgent":
+            return self.composer.draft(self.composer.urgent(question, route, referrals, contact))
+        if not words(question):
+            return self.composer.draft(self.composer.message(question, EMPTY_QUESTION, contact))
+        return self.composer.draft(self.ask(question[:MAX_QUESTION]))
+
+    def refresh(self) -> bool:
+        return self.retriever.refresh()
+
+
+_GREETING = re.compile(
+    r"^\s*(beste|hallo|hoi|hey|goedemorgen|goedemiddag|goedenavond|geachte|dag)\b[^\n]*$", re.I
+)
+_SIGN_OFF = re.compile(
+    r"^\s*(met vriendelijke groet|vriendelijke groet|groet(en|jes)?|mvg|alvast bedankt|"
+    r"bedankt|dank je|dank u)\b", re.I
+)
+
+
+def extract_question(text: str) -> str:
+    """The body of an e-mail without greeting, sign-off and signature."""
+    lines = [line.strip() for line in text.replace("\r", "").split("\n")]
+    while lines and (not lines[0] or _GREETING.match(lines[0])):
+        lines.pop(0)
+    body: list[str] = []
+    for line in lines:
+        if _SIGN_OFF.match(line):
+            break
+        if line.startswith(">"):
+            continue
+        body.append(line)
+    result = " ".join(line for line in body if line).strip()
+    return result or text.strip()
+
+
+def build_ingestor(settings: Settings, embedder: Embedder | None = None, root: Path | None = None):
+    from .index import Ingestor
+
+    store = Store(
+        connect(settings.data_dir, settings.chroma_host, settings.chroma_port),
+        settings.collection,
+        settings.chroma_host,
+        settings.chroma_port,
+    )
+    embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
+    return Ingestor(
+        store,
+        embedder,
+        settings.corpus_dir,
+        settings.data_dir / "ingest.lock",
+        settings.chunk_tokens,
+        settings.chunk_overlap_tokens,
+        settings.contact_id,
+        root,
+    )
+
+
+__all__ = ["Assistant", "AssistantError", "build_ingestor", "clean", "extract_question", "load_corpus"]

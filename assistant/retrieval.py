@@ -1,0 +1,289 @@
+"""Hybrid retrieval: Dutch BM25 (in-process) fused with dense similarity (Chroma)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from .embeddings import Embedder
+from .errors import IndexMissingError
+from .lexical import BM25Index
+from .store import Store, StoredChunks
+from .text import NUMBERS, STOPWORDS, Analyzer, stem, vocabulary_of, words
+
+log = logging.getLogger(__name__)
+
+# Types that answer ordinary questions; 'spoed' content is used by the urgent route only.
+NOT_RETRIEVED = ("spoed",)
+# Words that ask for a kind of resource ("is er een boek over ...?") and the types they mean.
+RESOURCE_WORDS = {
+    "boek": "boek", "boeken": "boek", "boekje": "boek", "handboek": "boek", "werkboek": "boek",
+    "lezen": "boek", "artikel": "artikel", "artikelen": "artikel", "app": "app", "apps": "app",
+    "game": "game", "games": "game", "spel": "game", "spelletje": "game", "computerspel": "game",
+    "webinar": "webinar", "video": "webinar", "filmpje": "webinar", "infosheet": "infosheet",
+    "infosheets": "infosheet", "publicatie": "publicatie", "publicaties": "publicatie",
+}
+RESOURCE_BOOST = 0.15
+
+
+@dataclass
+class Passage:
+    chunk_id: str
+    doc_id: str
+    title: str
+    type: str
+    url: str
+    path: str
+    text: str
+    score: float
+    lexical: float = 0.0
+    dense: float = 0.0
+    tags: str = ""
+
+
+@dataclass
+class Retrieval:
+    query: str
+    passages: list[Passage]
+    coverage: float  # idf-weighted share of the question's content words found in the passages
+    dense_top: float  # cosine similarity of the best dense hit
+    missing: list[str] = field(default_factory=list)  # content words the corpus lacks
+
+
+@dataclass
+class DocumentInfo:
+    id: str
+    title: str
+    type: str
+    url: str
+    path: str
+    chunks: int
+    ingested_at: str
+    text: str  # the first chunk (whole document for contact and spoed types)
+    situations: tuple[str, ...] = ()
+
+
+@dataclass
+class Snapshot:
+    """Everything a question needs, built from one index generation; swapped atomically."""
+
+    collection: object
+    chunks: StoredChunks
+    analyzer: Analyzer
+    bm25: BM25Index
+    retrievable: np.ndarray  # bool mask of chunks that may answer ordinary questions
+    info: dict
+
+    @property
+    def name(self) -> str:
+        return getattr(self.collection, "name", "")
+
+
+def lexical_text(meta: dict, text: str) -> str:
+    return " \n".join([meta.get("title", ""), meta.get("tags", ""), meta.get("summary", ""), text])
+
+
+class Retriever:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        top_k: int = 5,
+        lexical_weight: float = 0.7,
+        fusion: Literal["weighted", "rrf"] = "weighted",
+    ):
+        self.store = store
+        self.embedder = embedder
+        self.top_k = top_k
+        self.lexical_weight = lexical_weight
+        self.fusion = fusion
+        self._snapshot: Snapshot | None = None
+        self._refresh_lock = threading.Lock()
+
+    # -- index lifecycle --------------------------------------------------------------------
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            self.refresh()
+        if self._snapshot is None:
+            raise IndexMissingError(
+                "Er is nog geen index. Bouw die met 'python ingest.py' (of 'make run')."
+            )
+        return self._snapshot
+
+    def refresh(self, force: bool = False) -> bool:
+        """Load the active generation if it is not the one in memory; True when swapped."""
+        with self._refresh_lock:
+            pointer = self.store.pointer()
+            name = pointer.get("active")
+            if not name:
+                return False
+            if not force and self._snapshot is not None and self._snapshot.name == name:
+                return False
+            collection = self.store.active()
+            if collection is None:
+                return False
+            chunks = self.store.read(collection)
+            texts = [lexical_text(m, t) for m, t in zip(chunks.metadatas, chunks.texts)]
+            analyzer = Analyzer(vocabulary_of(texts))
+            bm25 = BM25Index(analyzer).build(texts)
+            mask = np.array([m.get("type") not in NOT_RETRIEVED for m in chunks.metadatas], bool)
+            self._snapshot = Snapshot(collection, chunks, analyzer, bm25, mask, pointer)
+            log.info("index %s loaded: %d chunks", name, len(chunks))
+            return True
+
+    def documents(self) -> list[DocumentInfo]:
+        snap = self.snapshot
+        docs: dict[str, DocumentInfo] = {}
+        for meta, text in zip(snap.chunks.metadatas, snap.chunks.texts):
+            info = docs.get(meta["doc_id"])
+            if info is None:
+                docs[meta["doc_id"]] = DocumentInfo(
+                    id=meta["doc_id"],
+                    title=meta.get("title", ""),
+                    type=meta.get("type", ""),
+                    url=meta.get("url", ""),
+                    path=meta.get("path", ""),
+                    chunks=1,
+                    ingested_at=meta.get("ingested_at", ""),
+                    text=text if meta.get("chunk", 0) == 0 else "",
+                    situations=tuple(
+                        s.strip() for s in meta.get("situations", "").split(",") if s.strip()
+                    ),
+                )
+            else:
+                info.chunks += 1
+                if meta.get("chunk", 0) == 0:
+                    info.text = text
+        return sorted(docs.values(), key=lambda d: d.path)
+
+    # -- terms (for composing) -------------------------------------------------------------
+    def terms(self, text: str) -> list[str]:
+        snap = self.snapshot
+        resolved = (snap.bm25.resolve(t) for t in snap.analyzer.terms(text, query=True))
+        return [t for t in resolved if t is not None]
+
+    def idf(self, term: str) -> float:
+        return self.snapshot.bm25.term_idf(term)
+
+    # -- search -----------------------------------------------------------------------------
+    def search(self, query: str, top_k: int | None = None) -> Retrieval:
+        snap = self.snapshot
+        k = top_k or self.top_k
+        n = len(snap.chunks)
+        terms = snap.analyzer.terms(query, query=True)
+        lex = snap.bm25.scores(terms)
+        lex = np.where(snap.retrievable, lex, 0.0)
+        dense = np.full(n, np.nan, dtype=np.float32)
+        pool = min(n, max(4 * k, 20))
+        if pool:
+            vector = self.embedder.embed_query(query)
+            hits = self.store.query(
+                snap.collection, vector, pool, where={"type": {"$nin": list(NOT_RETRIEVED)}}
+            )
+            index_of = {cid: i for i, cid in enumerate(snap.chunks.ids)} if not hasattr(
+                snap, "_index_of"
+            ) else snap._index_of
+            snap._index_of = index_of  # type: ignore[attr-defined]
+            for cid, dist in zip(hits["ids"][0], hits["distances"][0]):
+                i = index_of.get(cid)
+                if i is not None:
+                    dense[i] = 1.0 - float(dist)
+        fused = self._fuse(lex, dense, k)
+        fused = fused + self._resource_boost(snap, query, fused)
+        order = self._best_per_document(snap, fused, k)
+        passages = [self._passage(snap, i, fused[i], lex[i], dense[i]) for i in order]
+        coverage, missing = self._coverage(snap, query, order[:3])
+        dense_top = float(np.nanmax(dense)) if np.isfinite(dense).any() else 0.0
+        return Retrieval(query, passages, coverage, dense_top, missing)
+
+    @staticmethod
+    def _resource_boost(snap: Snapshot, query: str, fused: np.ndarray) -> np.ndarray:
+        asked = {w: t for w in words(query) if (t := RESOURCE_WORDS.get(w))}
+        boost = np.zeros_like(fused)
+        if not asked:
+            return boost
+        for i in np.nonzero(fused > 0)[0]:
+            meta = snap.chunks.metadatas[i]
+            title = meta.get("title", "").lower()
+            if meta.get("type") in asked.values() or any(w in title for w in asked):
+                boost[i] = RESOURCE_BOOST
+        return boost
+
+    @staticmethod
+    def _best_per_document(snap: Snapshot, fused: np.ndarray, k: int) -> list[int]:
+        order, seen = [], set()
+        for i in np.argsort(-fused, kind="stable"):
+            if fused[i] <= 0 or len(order) >= k:
+                break
+            doc = snap.chunks.metadatas[i]["doc_id"]
+            if doc not in seen:
+                seen.add(doc)
+                order.append(int(i))
+        return order
+
+    def _fuse(self, lex: np.ndarray, dense: np.ndarray, k: int) -> np.ndarray:
+        has_dense = np.isfinite(dense)
+        if self.fusion == "rrf":
+            fused = np.zeros_like(lex)
+            lex_rank = np.argsort(-lex, kind="stable")
+            for r, i in enumerate(lex_rank[: max(50, k)]):
+                if lex[i] > 0:
+                    fused[i] += self.lexical_weight / (60 + r)
+            dense_idx = np.where(has_dense)[0]
+            for r, i in enumerate(dense_idx[np.argsort(-dense[dense_idx])]):
+                fused[i] += (1 - self.lexical_weight) / (60 + r)
+            return fused
+        lex_max = float(lex.max()) if lex.size else 0.0
+        lex_norm = lex / lex_max if lex_max > 0 else np.zeros_like(lex)
+        dense_norm = np.zeros_like(lex)
+        if has_dense.any():
+            values = dense[has_dense]
+            lo, hi = float(values.min()), float(values.max())
+            dense_norm[has_dense] = (values - lo) / (hi - lo) if hi > lo else 1.0
+        return self.lexical_weight * lex_norm + (1 - self.lexical_weight) * dense_norm
+
+    def _coverage(self, snap: Snapshot, query: str, rows: list[int]) -> tuple[float, list[str]]:
+        """Which share of the question's content words (weighted by rarity) the top rows hold."""
+        found: set[str] = set()
+        for row in rows:
+            found |= snap.bm25.doc_terms[row]
+        total = covered = 0.0
+        missing: list[str] = []
+        for word in dict.fromkeys(snap.analyzer.query_words(query)):
+            whole = snap.bm25.resolve(NUMBERS.get(word) or stem(word))
+            # A word the index knows counts once; an unknown compound counts by its parts.
+            parts = [word] if whole else (list(snap.analyzer.split_compound(word)) or [word])
+            for part in parts:
+                term = whole if part == word else snap.bm25.resolve(stem(part))
+                if term is not None and term in found:
+                    weight = snap.bm25.term_idf(term)
+                    covered += weight
+                elif term is not None:
+                    weight = snap.bm25.term_idf(term)
+                else:
+                    weight = snap.bm25.unknown_idf()
+                    missing.append(part)
+                total += weight
+        return (covered / total if total else 0.0), missing
+
+    @staticmethod
+    def _passage(snap: Snapshot, i: int, score: float, lex: float, dense: float) -> Passage:
+        meta = snap.chunks.metadatas[i]
+        return Passage(
+            chunk_id=snap.chunks.ids[i],
+            doc_id=meta["doc_id"],
+            title=meta.get("title", ""),
+            type=meta.get("type", ""),
+            url=meta.get("url", "") or "",
+            path=meta.get("path", ""),
+            text=snap.chunks.texts[i],
+            score=round(float(score), 4),
+            lexical=round(float(lex), 4),
+            dense=round(float(dense), 4) if np.isfinite(dense) else 0.0,
+            tags=meta.get("tags", ""),
+        )

