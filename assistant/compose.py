@@ -219,7 +219,8 @@ class Composer:
         tokens = sentence.split()
         if tokens and fold(tokens[0]) in ("de", "het", "een"):
             tokens = tokens[1:]
-        if not tokens or not subject & set(self.terms(tokens[0])):
+        key = max(subject, key=self.idf)  # the subject's most specific term must open it
+        if not tokens or key not in set(self.terms(" ".join(tokens[:2]))):
             return False
         return bool(re.search(r"\b(is|zijn|betekent|houdt in)\b", fold(" ".join(tokens[:6]))))
 
