@@ -16,7 +16,7 @@ from .errors import AssistantError
 from .retrieval import DocumentInfo, Retrieval, Retriever
 from .routing import Router
 from .settings import Settings
-from .store import Store, connect
+from .store import Store
 from .text import STOPWORDS, words
 
 log = logging.getLogger(__name__)
@@ -44,11 +44,8 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":
-        store = Store(
-            connect(settings.data_dir, settings.chroma_host, settings.chroma_port),
-            settings.collection,
-            settings.chroma_host,
-            settings.chroma_port,
+        store = Store.from_location(
+            settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
         )
         embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
         retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
@@ -137,12 +134,9 @@ def extract_question(text: str) -> str:
 def build_ingestor(settings: Settings, embedder: Embedder | None = None, root: Path | None = None):
     from .index import Ingestor
 
-    store = Store(
-        connect(settings.data_dir, settings.chroma_host, settings.chroma_port),
-        settings.collection,
-        settings.chroma_host,
-        settings.chroma_port,
-    )
+    store = Store.from_location(
+            settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
+        )
     embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
     return Ingestor(
         store,

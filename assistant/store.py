@@ -58,11 +58,23 @@ def _unavailable_message(host: str | None, port: int) -> str:
 
 class Store:
     def __init__(self, client, base_name: str = "hechting", host: str | None = None, port: int = 8000):
-        self.client = client
+        """`client` is a Chroma client, or a callable that makes one on first use."""
+        self._client = client
         self.base = base_name
         self.pointer_name = f"{base_name}-pointer"
         self._host = host
         self._port = port
+
+    @classmethod
+    def from_location(cls, data_dir: Path, host: str | None, port: int, base_name: str) -> "Store":
+        """A store that connects on first use, so validation alone never touches the index."""
+        return cls(lambda: connect(data_dir, host, port), base_name, host, port)
+
+    @property
+    def client(self):
+        if callable(self._client) and not hasattr(self._client, "get_collection"):
+            self._client = self._client()
+        return self._client
 
     # -- helpers -----------------------------------------------------------------------------
     def _call(self, fn, *args, **kwargs):

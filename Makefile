@@ -1,0 +1,40 @@
+# One command per job. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install index check run test bench lint clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, pinned: its CPU wheel is on the machine (anything else pulls a CUDA build).
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+check: install
+	$(PY) ingest.py --check
+
+# Incremental: an unchanged corpus embeds nothing and takes well under a second.
+index: install
+	$(PY) ingest.py
+
+run: index
+	$(PY) app.py
+
+test: install
+	$(PY) -m pytest
+
+bench: index
+	$(PY) bench/run.py
+
+lint: install
+	$(VENV)/bin/ruff check assistant tests bench app.py ingest.py
+
+clean:
+	rm -rf data test-output

@@ -1,0 +1,59 @@
+"""Shared fixtures: the real embedding model (loaded once) and real Chroma stores in tmp dirs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from assistant.embeddings import Embedder  # noqa: E402
+from assistant.pipeline import Assistant, build_ingestor  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = Path(__file__).parent / "data" / "mini"
+OUTPUT = ROOT / "test-output"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    settings = Settings()
+    return Embedder(settings.resolved_model(), name=settings.embedding_model)
+
+
+def make_settings(corpus: Path, data: Path, **extra) -> Settings:
+    return Settings(corpus_dir=corpus, data_dir=data, **extra)
+
+
+@pytest.fixture()
+def mini_corpus(tmp_path) -> Path:
+    """A copy of the small fixture corpus that a test may change."""
+    target = tmp_path / "corpus"
+    shutil.copytree(MINI, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory) -> Settings:
+    return make_settings(ROOT / "corpus", tmp_path_factory.mktemp("seed-data"))
+
+
+@pytest.fixture(scope="session")
+def seed_report(seed_settings, embedder):
+    return build_ingestor(seed_settings, embedder, ROOT).run()
+
+
+@pytest.fixture(scope="session")
+def seed_assistant(seed_settings, seed_report, embedder) -> Assistant:
+    return Assistant.from_settings(seed_settings, embedder)
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    return OUTPUT

@@ -1,0 +1,176 @@
+"""Ingest: incremental by content hash, safe when interrupted, one at a time."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from filelock import FileLock
+
+from assistant.embeddings import Embedder
+from assistant.errors import CorpusError, IngestBusyError, ModelLoadError
+from assistant.pipeline import Assistant, build_ingestor
+from conftest import ROOT, make_settings
+
+
+def ingestor_for(corpus, data, embedder):
+    return build_ingestor(make_settings(corpus, data), embedder, corpus.parent)
+
+
+def chunk_ids(ingestor) -> set[str]:
+    return set(ingestor.store.read(ingestor.store.active()).ids)
+
+
+def test_first_ingest_adds_everything_and_a_rerun_embeds_nothing(mini_corpus, tmp_path, embedder):
+    ing = ingestor_for(mini_corpus, tmp_path / "data", embedder)
+    first = ing.run()
+    assert len(first.added) == 7 and first.chunks_embedded == first.chunks_total > 0
+    again = ing.run()
+    assert again.nothing_changed and again.chunks_embedded == 0
+    assert len(again.unchanged) == 7
+    assert again.collection == first.collection  # nothing was rewritten
+
+
+def test_adding_changing_and_removing_touch_exactly_those_chunks(mini_corpus, tmp_path, embedder):
+    ing = ingestor_for(mini_corpus, tmp_path / "data", embedder)
+    ing.run()
+    before = chunk_ids(ing)
+    (mini_corpus / "pagina" / "nieuw.md").write_text(
+        "---\nid: nieuw\ntitle: Nieuw\ntype: pagina\n---\n\nEen nieuwe tekst over verhuizen.\n", encoding="utf-8"
+    )
+    veilig = mini_corpus / "pagina" / "veilig.md"
+    veilig.write_text(veilig.read_text(encoding="utf-8") + "\nEen extra zin.\n", encoding="utf-8")
+    (mini_corpus / "pagina" / "app.md").unlink()
+    report = ing.run()
+    assert (report.added, report.changed, report.removed) == (["nieuw"], ["veilig"], ["hisense-app"])
+    assert report.chunks_embedded == 2
+    after = chunk_ids(ing)
+    gone, new = before - after, after - before
+    assert {c.split(":")[0] for c in gone} == {"veilig", "hisense-app"}
+    assert {c.split(":")[0] for c in new} == {"veilig", "nieuw"}
+
+
+def test_a_validation_error_writes_nothing_and_the_old_index_keeps_answering(mini_corpus, tmp_path, embedder):
+    settings = make_settings(mini_corpus, tmp_path / "data")
+    ing = build_ingestor(settings, embedder, mini_corpus.parent)
+    ing.run()
+    active = ing.store.pointer()["active"]
+    (mini_corpus / "pagina" / "kapot.md").write_text("---\nid: kapot\ntitle: [\n---\nTekst\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"corpus/pagina/kapot.md:3: ongeldige YAML"):
+        ing.run()
+    assert ing.store.pointer()["active"] == active
+    answer = Assistant.from_settings(settings, embedder).ask("Wat is hechting?")
+    assert answer.kind == "answer" and answer.sources[0].id == "hechting"
+
+
+class InterruptingEmbedder(Embedder):
+    """The real model, interrupted (Ctrl-C) after the first batch."""
+
+    def embed_documents(self, texts, progress=None):
+        super().embed_documents(texts[:1], progress)
+        raise KeyboardInterrupt
+
+
+def test_an_interrupted_ingest_leaves_the_previous_index_serving(mini_corpus, tmp_path, embedder):
+    settings = make_settings(mini_corpus, tmp_path / "data")
+    build_ingestor(settings, embedder, mini_corpus.parent).run()
+    hechting = mini_corpus / "pagina" / "hechting.md"
+    hechting.write_text(hechting.read_text(encoding="utf-8").replace("duurzame", "blijvende"), encoding="utf-8")
+    broken = InterruptingEmbedder(embedder.model, name=embedder.name)
+    broken._lc = embedder.langchain  # share the loaded model
+    ing = build_ingestor(settings, broken, mini_corpus.parent)
+    generations = ing.store.generations()
+    with pytest.raises(KeyboardInterrupt):
+        ing.run()
+    assert ing.store.generations() == generations
+    answer = Assistant.from_settings(settings, embedder).ask("Wat is hechting?")
+    assert "duurzame band" in answer.answer
+
+
+def test_an_interruption_during_the_swap_drops_the_half_written_generation(mini_corpus, tmp_path, embedder, monkeypatch):
+    settings = make_settings(mini_corpus, tmp_path / "data")
+    ing = build_ingestor(settings, embedder, mini_corpus.parent)
+    ing.run()
+    pointer, generations = ing.store.pointer(), ing.store.generations()
+    (mini_corpus / "pagina" / "app.md").unlink()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ing.store, "activate", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ing.run()
+    assert ing.store.pointer() == pointer
+    assert ing.store.generations() == generations
+
+
+def test_a_second_ingest_at_the_same_time_is_refused_with_a_clear_message(mini_corpus, tmp_path, embedder):
+    data = tmp_path / "data"
+    ing = ingestor_for(mini_corpus, data, embedder)
+    data.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(data / "ingest.lock")):
+        with pytest.raises(IngestBusyError, match="Er loopt al een ingest"):
+            ing.run()
+    assert ing.store.pointer() == {}
+
+
+def test_old_generations_are_cleaned_up_but_the_previous_one_is_kept(mini_corpus, tmp_path, embedder):
+    ing = ingestor_for(mini_corpus, tmp_path / "data", embedder)
+    for n in range(3):
+        (mini_corpus / "pagina" / "teller.md").write_text(
+            f"---\nid: teller\ntitle: Teller\ntype: pagina\n---\n\nVersie {n} van de tekst.\n", encoding="utf-8"
+        )
+        ing.run()
+    pointer = ing.store.pointer()
+    assert set(ing.store.generations()) == {pointer["active"], pointer["previous"]}
+
+
+def test_an_unloadable_model_gives_a_clear_message_and_never_downloads(tmp_path):
+    with pytest.raises(ModelLoadError, match="kon niet worden geladen. Er wordt nooit iets gedownload"):
+        Embedder(str(tmp_path / "bestaat-niet")).embed_query("hechting")
+    with pytest.raises(ModelLoadError, match="HECHTING_EMBEDDING_MODEL"):
+        Embedder("sentence-transformers/een-model-dat-niet-in-de-cache-staat").embed_query("x")
+
+
+def test_the_seed_corpus_ingests_with_every_document(seed_report):
+    assert len(seed_report.added) == seed_report.documents == 30
+    assert seed_report.chunks_total >= 30
+
+
+def test_chunks_fit_the_model_window(seed_assistant, embedder):
+    snap = seed_assistant.retriever.snapshot
+    longest = max(embedder.count_tokens(f"{m['title']}\n{t}") for m, t in zip(snap.chunks.metadatas, snap.chunks.texts))
+    assert longest <= embedder.max_tokens
+
+
+def run_cli(*args, env_extra=None, input_text=None):
+    import os
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, input=input_text, timeout=300
+    )
+
+
+def test_ingest_check_cli_reports_errors_in_dutch_with_exit_code_1(mini_corpus, tmp_path):
+    (mini_corpus / "pagina" / "kapot.md").write_text("---\nid: kapot\ntype: boek\n---\n\nTekst\n", encoding="utf-8")
+    result = run_cli(
+        "ingest.py", "--check", env_extra={"HECHTING_CORPUS_DIR": str(mini_corpus), "HECHTING_DATA_DIR": str(tmp_path / "d")}
+    )
+    assert result.returncode == 1
+    assert "kapot.md:1: ontbrekend veld 'title'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "d" / "index").exists()
+
+
+def test_ingest_cli_prints_a_json_summary(mini_corpus, tmp_path):
+    env = {"HECHTING_CORPUS_DIR": str(mini_corpus), "HECHTING_DATA_DIR": str(tmp_path / "d")}
+    first = run_cli("ingest.py", "--json", env_extra=env)
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert len(summary["added"]) == 7 and summary["chunks_embedded"] > 0
+    second = json.loads(run_cli("-m", "assistant", "ingest", "--json", env_extra=env).stdout)
+    assert second["chunks_embedded"] == 0 and len(second["unchanged"]) == 7
+    assert second["summary"].startswith("toegevoegd 0, gewijzigd 0, verwijderd 0, ongewijzigd 7")
