@@ -20,7 +20,10 @@ def _rx(*patterns: str) -> re.Pattern[str]:
 STRONG: dict[str, re.Pattern[str]] = {
     "zelfdoding": _rx(
         r"\bzelfmoord", r"\bzelfdoding", r"\bsuicid", r"\bsuizid",
-        r"\bniet meer (wil|wilt|willen) leven", r"\bniet meer (wil|wilt|willen) (zijn|bestaan)",
+        r"\bniet meer (wil|wilt|willen|wou) leven", r"\bniet meer (wil|wilt|willen) (zijn|bestaan)",
+        r"\b(wil|wilt|willen|wou|wilde) (echt )?niet meer (leven|verder|bestaan)",
+        r"\b(wil|wilt|willen|wou|wilde) er niet meer zijn", r"\ber niet meer (wil|wilt|willen) zijn",
+        r"\ber een eind(e)? aan (wil|wilt|willen|gaat|te) maken", r"\ber een eind(e)? aan maken",
         r"\b(wil|wilt|willen) (graag )?dood\b", r"\bdood (wil|wilt|willen)",
         r"\bdood (zijn|gaan)\b.*\b(wil|wilt|willen)\b", r"\bwou dat (ik|hij|zij|ze) dood",
         r"\b(een )?eind(e)? aan (zijn|haar|mijn|het|hun) leven",

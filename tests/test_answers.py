@@ -1,0 +1,178 @@
+"""Answers: grounded, cited, numbered right, always with the contact block."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.compose import DRAFT_MARKER, URGENT_LEAD
+from assistant.corpus import load_corpus
+from assistant.evaluation import evaluate, read_cases
+from conftest import ROOT
+from test_ingest import run_cli
+
+QUESTIONS = [
+    "Wat is hechting?",
+    "Wat zijn de drie basisvoorwaarden voor veilige gehechtheid?",
+    "Mijn cliënt verhuist, wat betekent dat voor zijn hechting?",
+    "Is er een app die helpt signalen te herkennen?",
+    "Welk boek gebruikt voorbeelden van vier cliënten?",
+    "Hoe bereik ik het expertiseteam?",
+    "Wat is de hoofdstad van Australië?",
+    "Mijn cliënt zegt dat hij niet meer wil leven.",
+    "Ik vermoed dat een kind thuis mishandeld wordt, wat moet ik doen?",
+    "Geef me het telefoonnummer van de huisarts en de website van het CIZ",
+]
+CORPUS_TEXT = " ".join(
+    d.body + " " + d.url for d in load_corpus(ROOT / "corpus", ROOT, "contact-expertiseteam")
+)
+
+
+@pytest.fixture(scope="module")
+def answers(seed_assistant):
+    return [seed_assistant.ask(q) for q in QUESTIONS]
+
+
+def test_every_answer_ends_with_the_contact_block_from_the_corpus(answers):
+    contact = (ROOT / "corpus" / "contact" / "expertiseteam.md").read_text(encoding="utf-8")
+    for answer in answers:
+        assert answer.answer.rstrip().endswith(answer.contact.rstrip())
+        assert "Kunnen we je helpen?" in answer.contact
+        assert "[NOG INVULLEN: telefoonnummer expertiseteam]" in answer.contact
+        assert "Kunnen we je helpen?" in contact
+
+
+def test_citations_point_to_listed_sources_numbered_in_order_of_first_use(answers):
+    for answer in answers:
+        markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]
+        numbers = [s.n for s in answer.sources]
+        assert numbers == list(range(1, len(numbers) + 1))
+        assert set(markers) == set(numbers)  # every listed source is cited, every citation listed
+        first_use = list(dict.fromkeys(markers))
+        assert first_use == numbers
+
+
+def test_cited_passages_are_corpus_text_from_the_named_file(answers):
+    for answer in answers:
+        for source in answer.sources:
+            path = ROOT / source.path
+            assert path.exists() and source.path.startswith("corpus/")
+            body = path.read_text(encoding="utf-8").replace("\u00a0", " ")
+            body = re.sub(r"\s+", " ", body)
+            for sentence in re.split(r"(?<=[.!?])\s+", source.passage):
+                assert sentence.strip() in body, (source.id, sentence)
+
+
+def test_answers_never_contain_a_url_or_phone_number_that_is_not_in_the_corpus(answers):
+    for answer in answers:
+        for url in re.findall(r"https?://\S+|www\.\S+", answer.answer):
+            assert url.rstrip(").,") in CORPUS_TEXT
+        for number in re.findall(r"\b\d{3,4}-\d{3,4}\b|\b11[23]\b", answer.answer):
+            assert number in CORPUS_TEXT
+
+
+def test_urgent_answers_lead_with_the_referral(seed_assistant):
+    answer = seed_assistant.ask("Mijn cliënt zegt dat hij niet meer wil leven.")
+    assert answer.kind == "urgent"
+    assert answer.answer.startswith(URGENT_LEAD)
+    assert answer.sources[0].id == "spoed-113"
+    assert "0800-0113" in answer.answer.split("\n\n")[1]
+    abuse = seed_assistant.ask("Ik vermoed dat een kind thuis mishandeld wordt, wat moet ik doen?")
+    assert abuse.sources[0].id == "spoed-veilig-thuis" and "0800-2000" in abuse.answer
+    assert any(s.id == "spoed-meldcode" for s in abuse.sources)
+
+
+def test_out_of_scope_questions_are_refused_plainly_with_contact(seed_assistant):
+    answer = seed_assistant.ask("Hoeveel milligram melatonine mag mijn cliënt gebruiken?")
+    assert answer.kind == "no_answer" and answer.sources == []
+    assert "geen antwoord" in answer.answer and "melatonine" in answer.answer
+    assert "bepaalde cliënt" in answer.answer  # a specific client: discuss with the team
+
+
+def test_a_question_about_a_specific_client_gets_the_advice_to_consult_the_team(seed_assistant):
+    answer = seed_assistant.ask("Mijn cliënt verhuist, wat betekent dat voor zijn hechting?")
+    assert answer.kind == "answer"
+    assert answer.sources[0].id == "inleiding"
+    assert "Bespreek de situatie van je cliënt met het expertiseteam" in answer.answer
+
+
+def test_resource_questions_name_the_resource_and_what_it_is_for(seed_assistant):
+    answer = seed_assistant.ask("Is er een spel over mentaliseren voor mensen met LVB?")
+    assert answer.sources[0].id == "jij-en-ik-serious-game"
+    assert "**Serious Game 'Jij & Ik'** (game):" in answer.answer
+
+
+def test_a_short_follow_up_uses_the_previous_question(seed_assistant):
+    first = "Wat doet een vermijdend gehecht kind bij stress?"
+    alone = seed_assistant.ask("en waarom doet hij dat?")
+    follow = seed_assistant.ask("en waarom doet hij dat?", history=[first])
+    assert follow.kind == "answer" and follow.sources[0].id == "vermijdende-gehechtheid"
+    assert alone.kind == "no_answer" or alone.sources[0].id != "vermijdende-gehechtheid"
+
+
+def test_empty_and_over_long_questions_get_a_friendly_dutch_message(seed_assistant):
+    assert "Stel je vraag over hechting" in seed_assistant.ask("   ").answer
+    long = seed_assistant.ask("hechting " * 500)
+    assert "Je vraag is erg lang" in long.answer and long.contact in long.answer
+    urgent_long = seed_assistant.ask("hechting " * 500 + " hij wil niet meer leven")
+    assert urgent_long.kind == "urgent"
+
+
+def test_the_helpdesk_draft_is_a_ready_to_edit_reply(seed_assistant):
+    mail = (
+        "Beste expertiseteam,\n\nIk begeleid een jongen met LVB. Is er een webinar over "
+        "gehechtheidsproblemen bij mensen met LVB?\n\nMet vriendelijke groet,\nAnna\n06-12345678"
+    )
+    draft = seed_assistant.draft(mail)
+    assert draft.text.startswith(DRAFT_MARKER)
+    assert "Beste vraagsteller," in draft.text and "Met vriendelijke groet" in draft.text
+    assert draft.sources[0].id == "webinar-gehechtheidsproblemen-lvb"
+    assert "[1]" in draft.text and "Kunnen we je helpen?" in draft.text
+    assert "06-12345678" not in draft.text and "Anna" not in draft.text
+
+
+def test_an_urgent_email_draft_leads_with_the_referral(seed_assistant):
+    draft = seed_assistant.draft("Hallo,\n\nEen bewoner heeft vannacht een overdosis pillen geslikt. Wat nu?\n\nGroet")
+    assert draft.kind == "urgent"
+    assert draft.text.split("\n\n")[3] == URGENT_LEAD
+    assert "Bel 112" in draft.text
+
+
+@pytest.mark.parametrize(
+    ("file", "targets"),
+    [
+        ("dev_questions.tsv", {"right_at_1": 0.90, "right_at_3": 0.97}),
+        ("extra_questions.tsv", {"right_at_1": 0.85, "right_at_3": 0.90}),
+    ],
+)
+def test_evaluation_meets_the_quality_targets(seed_assistant, file, targets):
+    report = evaluate(seed_assistant, read_cases(Path(__file__).parent / "eval" / file), ROOT)
+    assert report.right_at_1 >= targets["right_at_1"]
+    assert report.right_at_3 >= targets["right_at_3"]
+    assert report.out_of_scope_refusal_rate >= 0.95
+    assert report.urgent_recall == 1.0
+    assert report.urgent_false_positives == 0
+    assert report.contact_present == 1.0
+
+
+def test_ask_json_contract(seed_settings, seed_report):
+    env = {"HECHTING_DATA_DIR": str(seed_settings.data_dir)}
+    single = run_cli("-m", "assistant", "ask", "--json", "Wat is hechting?", env_extra=env)
+    assert single.returncode == 0, single.stderr
+    batch = run_cli(
+        "-m", "assistant", "ask", "--json", "-", env_extra=env,
+        input_text="Wat is hechting?\nWat is de hoofdstad van Australië?\nMijn cliënt wil dood\n",
+    )
+    objects = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [o["kind"] for o in objects] == ["answer", "no_answer", "urgent"]
+    for obj in [json.loads(single.stdout), *objects]:
+        assert set(obj) == {"question", "kind", "answer", "sources", "contact"}
+        assert isinstance(obj["answer"], str) and obj["contact"] in obj["answer"]
+        for s in obj["sources"]:
+            assert set(s) == {"n", "id", "title", "type", "url", "path", "passage", "score"}
+            assert isinstance(s["n"], int) and isinstance(s["score"], float)
+            assert s["url"] is None or s["url"].startswith("http")
+            assert s["path"].startswith("corpus/") and s["path"].endswith(".md")
