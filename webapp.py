@@ -154,13 +154,19 @@ class WebApp:
     # returned dict with a "path" key for a file to download, and sources carry "path".)
     def api_ask(self, question: str) -> str:
         """The CLI's JSON object for one question, as JSON text."""
-        answer = self.assistant.ask(question or "")
+        try:
+            answer = self.assistant.ask(question or "")
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from exc
         self._log(answer, "api")
         return json.dumps(dataclasses.asdict(answer), ensure_ascii=False)
 
     def api_draft(self, text: str) -> str:
         """The helpdesk draft: {"draft", "kind", "sources"} as JSON text."""
-        draft = self.assistant.draft(text or "")
+        try:
+            draft = self.assistant.draft(text or "")
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from exc
         out = {"draft": draft.text, "kind": draft.kind, "sources": [dataclasses.asdict(s) for s in draft.sources]}
         return json.dumps(out, ensure_ascii=False)
 
