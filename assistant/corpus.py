@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -264,7 +265,8 @@ def load_corpus(corpus_dir: Path, root: Path | None = None, contact_id: str | No
 
 
 def _relative(path: Path, root: Path) -> str:
+    """The path as the curator sees it (links are not followed), relative to the project."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
     except ValueError:
         return path.as_posix()

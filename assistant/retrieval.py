@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from .embeddings import Embedder
-from .errors import IndexMissingError
+from .errors import IndexMissingError, StoreUnavailableError
 from .lexical import BM25Index
 from .store import Store, StoredChunks
 from .text import NUMBERS, STOPWORDS, Analyzer, stem, vocabulary_of, words
@@ -77,6 +78,7 @@ class Snapshot:
     bm25: BM25Index
     retrievable: np.ndarray  # bool mask of chunks that may answer ordinary questions
     info: dict
+    row_of: dict[str, int] = field(default_factory=dict)  # chunk id -> row
 
     @property
     def name(self) -> str:
@@ -95,6 +97,7 @@ class Retriever:
         top_k: int = 5,
         lexical_weight: float = 0.7,
         fusion: Literal["weighted", "rrf"] = "weighted",
+        check_seconds: float = 5.0,
     ):
         self.store = store
         self.embedder = embedder
@@ -103,6 +106,9 @@ class Retriever:
         self.fusion = fusion
         self._snapshot: Snapshot | None = None
         self._refresh_lock = threading.Lock()
+        # How often a question checks whether another process swapped in a new index.
+        self.check_seconds = check_seconds
+        self._checked = 0.0
 
     # -- index lifecycle --------------------------------------------------------------------
     @property
@@ -118,6 +124,7 @@ class Retriever:
     def refresh(self, force: bool = False) -> bool:
         """Load the active generation if it is not the one in memory; True when swapped."""
         with self._refresh_lock:
+            self._checked = time.monotonic()
             pointer = self.store.pointer()
             name = pointer.get("active")
             if not name:
@@ -132,7 +139,8 @@ class Retriever:
             analyzer = Analyzer(vocabulary_of(texts))
             bm25 = BM25Index(analyzer).build(texts)
             mask = np.array([m.get("type") not in NOT_RETRIEVED for m in chunks.metadatas], bool)
-            self._snapshot = Snapshot(collection, chunks, analyzer, bm25, mask, pointer)
+            row_of = {cid: i for i, cid in enumerate(chunks.ids)}
+            self._snapshot = Snapshot(collection, chunks, analyzer, bm25, mask, pointer, row_of)
             log.info("index %s loaded: %d chunks", name, len(chunks))
             return True
 
@@ -172,7 +180,19 @@ class Retriever:
 
     # -- search -----------------------------------------------------------------------------
     def search(self, query: str, top_k: int | None = None) -> Retrieval:
-        snap = self.snapshot
+        if self._snapshot is not None and time.monotonic() - self._checked > self.check_seconds:
+            self.refresh()
+        try:
+            return self._search(self.snapshot, query, top_k)
+        except StoreUnavailableError:
+            raise
+        except Exception:  # noqa: BLE001 - our generation was cleaned up by a later ingest
+            if not self.refresh(force=True):
+                raise
+            log.info("index changed during a question; retried on the new one")
+            return self._search(self.snapshot, query, top_k)
+
+    def _search(self, snap: Snapshot, query: str, top_k: int | None) -> Retrieval:
         k = top_k or self.top_k
         n = len(snap.chunks)
         terms = snap.analyzer.terms(query, query=True)
@@ -185,12 +205,8 @@ class Retriever:
             hits = self.store.query(
                 snap.collection, vector, pool, where={"type": {"$nin": list(NOT_RETRIEVED)}}
             )
-            index_of = {cid: i for i, cid in enumerate(snap.chunks.ids)} if not hasattr(
-                snap, "_index_of"
-            ) else snap._index_of
-            snap._index_of = index_of  # type: ignore[attr-defined]
             for cid, dist in zip(hits["ids"][0], hits["distances"][0]):
-                i = index_of.get(cid)
+                i = snap.row_of.get(cid)
                 if i is not None:
                     dense[i] = 1.0 - float(dist)
         fused = self._fuse(lex, dense, k)
