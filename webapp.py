@@ -119,7 +119,9 @@ class WebApp:
             {"role": "user", "content": html.escape(question[:MAX_QUESTION])},
             {"role": "assistant", "content": display_answer(answer)},
         ]
-        turns.append(dataclasses.asdict(Turn(question, answer.kind, [s.id for s in answer.sources])))
+        turns.append(
+            dataclasses.asdict(Turn(question, answer.kind, [s.id for s in answer.sources]))
+        )
         return history, "", sources_html(answer.sources), turns
 
     def like(self, turns: list, comment: str, data: gr.LikeData):
@@ -129,13 +131,17 @@ class WebApp:
             return gr.skip()
         turn = turns[turn_no]
         liked = data.liked is True or data.liked == "Like"
-        self.feedback.record_feedback(turn["question"], turn["kind"], turn["sources"], liked, comment or "")
+        self.feedback.record_feedback(
+            turn["question"], turn["kind"], turn["sources"], liked, comment or ""
+        )
         gr.Info("Dank je wel voor je beoordeling.")
         return ""
 
     def _log(self, answer: Answer, channel: str) -> None:
         try:
-            self.feedback.record_question(answer.question, answer.kind, [s.id for s in answer.sources], channel)
+            self.feedback.record_question(
+                answer.question, answer.kind, [s.id for s in answer.sources], channel
+            )
         except Exception:  # noqa: BLE001 - logging must never cost the user an answer
             log.exception("could not record the question")
 
@@ -167,7 +173,11 @@ class WebApp:
             draft = self.assistant.draft(text or "")
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
-        out = {"draft": draft.text, "kind": draft.kind, "sources": [dataclasses.asdict(s) for s in draft.sources]}
+        out = {
+            "draft": draft.text,
+            "kind": draft.kind,
+            "sources": [dataclasses.asdict(s) for s in draft.sources],
+        }
         return json.dumps(out, ensure_ascii=False)
 
     # -- curators -----------------------------------------------------------------------------
@@ -182,8 +192,10 @@ class WebApp:
         refusal = self._allowed(password)
         if refusal:
             return refusal, [], [], []
-        docs = [[d.title, TYPE_LABELS.get(d.type, d.type), d.chunks, d.ingested_at, d.path]
-                for d in self.assistant.retriever.documents()]
+        docs = [
+            [d.title, TYPE_LABELS.get(d.type, d.type), d.chunks, d.ingested_at, d.path]
+            for d in self.assistant.retriever.documents()
+        ]
         unanswered = [[c.question, c.count, c.last] for c in self.feedback.unanswered()]
         disliked = [[c.question, c.count, c.last, c.comment] for c in self.feedback.disliked()]
         info = self.assistant.retriever.snapshot.info
@@ -200,6 +212,7 @@ class WebApp:
         if not self._ingest_lock.acquire(blocking=False):
             return "Er loopt al een ingest. Wacht tot die klaar is."
         try:
+
             def step(done: int, total: int) -> None:
                 progress((done, total), desc="Inbedden", unit="stukken")
 
@@ -254,28 +267,74 @@ class WebApp:
                             api_name="ui_respond",
                             api_visibility="private",
                         )
-                    chatbot.like(self.like, [turns, comment], [comment], api_name="ui_like", api_visibility="private")
+                    chatbot.like(
+                        self.like,
+                        [turns, comment],
+                        [comment],
+                        api_name="ui_like",
+                        api_visibility="private",
+                    )
 
                 with gr.Tab("Helpdesk", id="helpdesk"):
-                    gr.Markdown("Plak een binnengekomen vraag of e-mail. Je krijgt een concept om te controleren.")
+                    gr.Markdown(
+                        "Plak een binnengekomen vraag of e-mail. Je krijgt een concept om te controleren."
+                    )
                     mail = gr.Textbox(label="Vraag of e-mail", lines=8, elem_id="mail")
                     make = gr.Button("Maak concept", variant="primary", elem_id="maak-concept")
-                    draft = gr.Textbox(label="Concept-antwoord", lines=16, buttons=["copy"], elem_id="concept")
+                    draft = gr.Textbox(
+                        label="Concept-antwoord", lines=16, buttons=["copy"], elem_id="concept"
+                    )
                     draft_sources = gr.HTML(elem_id="concept-bronnen")
-                    make.click(self.draft, [mail], [draft, draft_sources], api_name="ui_draft", api_visibility="private")
+                    make.click(
+                        self.draft,
+                        [mail],
+                        [draft, draft_sources],
+                        api_name="ui_draft",
+                        api_visibility="private",
+                    )
 
                 with gr.Tab("Redactie", id="redactie"):
-                    gr.Markdown("Voor de redactie: overzicht van de index en van vragen die de assistent niet kon beantwoorden.")
+                    gr.Markdown(
+                        "Voor de redactie: overzicht van de index en van vragen die de assistent niet kon beantwoorden."
+                    )
                     password = gr.Textbox(label="Wachtwoord", type="password", elem_id="wachtwoord")
                     with gr.Row():
                         show = gr.Button("Toon overzicht", elem_id="toon-overzicht")
-                        rebuild = gr.Button("Controleer en her-indexeer", variant="primary", elem_id="herindexeer")
+                        rebuild = gr.Button(
+                            "Controleer en her-indexeer", variant="primary", elem_id="herindexeer"
+                        )
                     status = gr.Markdown(elem_id="redactie-status")
-                    docs = gr.Dataframe(headers=["titel", "type", "stukken", "geïndexeerd", "bestand"], label="Documenten in de index", interactive=False)
-                    unanswered = gr.Dataframe(headers=["vraag", "aantal", "laatst"], label="Niet beantwoorde vragen", interactive=False, elem_id="onbeantwoord")
-                    disliked = gr.Dataframe(headers=["vraag", "aantal", "laatst", "toelichting"], label="Negatief beoordeelde antwoorden", interactive=False, elem_id="afgekeurd")
-                    show.click(self.overview, [password], [status, docs, unanswered, disliked], api_name="ui_overview", api_visibility="private")
-                    rebuild.click(self.reingest, [password], [status], api_name="ui_reingest", api_visibility="private")
+                    docs = gr.Dataframe(
+                        headers=["titel", "type", "stukken", "geïndexeerd", "bestand"],
+                        label="Documenten in de index",
+                        interactive=False,
+                    )
+                    unanswered = gr.Dataframe(
+                        headers=["vraag", "aantal", "laatst"],
+                        label="Niet beantwoorde vragen",
+                        interactive=False,
+                        elem_id="onbeantwoord",
+                    )
+                    disliked = gr.Dataframe(
+                        headers=["vraag", "aantal", "laatst", "toelichting"],
+                        label="Negatief beoordeelde antwoorden",
+                        interactive=False,
+                        elem_id="afgekeurd",
+                    )
+                    show.click(
+                        self.overview,
+                        [password],
+                        [status, docs, unanswered, disliked],
+                        api_name="ui_overview",
+                        api_visibility="private",
+                    )
+                    rebuild.click(
+                        self.reingest,
+                        [password],
+                        [status],
+                        api_name="ui_reingest",
+                        api_visibility="private",
+                    )
 
             gr.api(self.api_ask, api_name="ask")
             gr.api(self.api_draft, api_name="draft")

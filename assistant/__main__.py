@@ -142,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("draft", help="conceptantwoord voor de helpdesk (tekst via stdin of bestand)")
+    p = sub.add_parser(
+        "draft", help="conceptantwoord voor de helpdesk (tekst via stdin of bestand)"
+    )
     p.add_argument("file", nargs="?")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_draft)
@@ -176,9 +178,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Afgebroken. De vorige index blijft in gebruik.", file=sys.stderr)
         return 130
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
         print(f"Dat lukte niet: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # last resort: a Dutch sentence, the traceback only with -v
+        log.debug("unexpected error", exc_info=True)
+        print(
+            f"Er ging onverwacht iets mis ({type(exc).__name__}). Probeer het opnieuw met -v "
+            "voor details, of meld het aan de beheerder.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -165,6 +165,7 @@ class Composer:
         if not scored:
             return []
         scored.sort(key=lambda s: -s.score)
+
         # The primary source follows the retrieval ranking; a sentence that defines the
         # question's subject ("Hechting is ...") may promote its passage.
         def passage_rank(p: Passage) -> float:

@@ -218,7 +218,9 @@ def parse_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]
     )
 
 
-def load_corpus(corpus_dir: Path, root: Path | None = None, contact_id: str | None = None) -> list[Document]:
+def load_corpus(
+    corpus_dir: Path, root: Path | None = None, contact_id: str | None = None
+) -> list[Document]:
     """Read every document under corpus_dir; raise CorpusError listing all problems."""
     corpus_dir = Path(corpus_dir)
     root = Path(root) if root is not None else corpus_dir.resolve().parent
@@ -227,7 +229,9 @@ def load_corpus(corpus_dir: Path, root: Path | None = None, contact_id: str | No
     documents: list[Document] = []
     problems: list[Problem] = []
     for path in sorted(corpus_dir.rglob("*")):
-        if path.is_dir() or any(part.startswith(".") for part in path.relative_to(corpus_dir).parts):
+        if path.is_dir() or any(
+            part.startswith(".") for part in path.relative_to(corpus_dir).parts
+        ):
             continue
         rel = _relative(path, root)
         if path.name in IGNORED_NAMES:

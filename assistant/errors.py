@@ -46,3 +46,7 @@ class IngestBusyError(AssistantError):
 
 class IndexMissingError(AssistantError):
     exit_code = 5
+
+
+class InputFileError(AssistantError):
+    exit_code = 2

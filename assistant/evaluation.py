@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import InputFileError
+
 
 @dataclass
 class Case:
@@ -48,7 +50,10 @@ class EvalReport:
             ("right@1", f"{self.right_at_1:.3f}"),
             ("right@3", f"{self.right_at_3:.3f}"),
             ("onterecht geweigerd", f"{self.false_refusals} van {self.answerable}"),
-            ("buiten bereik geweigerd", f"{self.out_of_scope_refusal_rate:.3f} ({self.out_of_scope} vragen)"),
+            (
+                "buiten bereik geweigerd",
+                f"{self.out_of_scope_refusal_rate:.3f} ({self.out_of_scope} vragen)",
+            ),
             ("urgent herkend (recall)", f"{self.urgent_recall:.3f} ({self.urgent} vragen)"),
             ("urgent vals alarm", f"{self.urgent_false_positives}"),
             ("contact aanwezig", f"{self.contact_present:.3f}"),
@@ -59,13 +64,17 @@ class EvalReport:
 
 
 def read_cases(path: Path) -> list[Case]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"Het vragenbestand {path} kan niet worden gelezen ({exc}).") from exc
     cases = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         question, _, expected = line.partition("\t")
         if not expected.strip():
-            raise ValueError(f"{path}:{n}: verwacht 'vraag<TAB>verwachting'")
+            raise InputFileError(f"{path}:{n}: verwacht 'vraag<TAB>verwachting'")
         cases.append(Case(question.strip(), expected.strip(), n))
     return cases
 

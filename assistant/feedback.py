@@ -12,7 +12,7 @@ import re
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 _REDACTIONS = [
@@ -75,12 +75,14 @@ class FeedbackLog:
 
     @staticmethod
     def _now() -> str:
-        return datetime.now(timezone.utc).isoformat(timespec="seconds")
+        return datetime.now(UTC).isoformat(timespec="seconds")
 
     def _text(self, question: str) -> str | None:
         return redact(question) if self.log_questions else None
 
-    def record_question(self, question: str, kind: str, sources: list[str], channel: str = "chat") -> None:
+    def record_question(
+        self, question: str, kind: str, sources: list[str], channel: str = "chat"
+    ) -> None:
         with self._connect() as conn:
             conn.execute(
                 "INSERT INTO questions (asked_at, channel, question, kind, sources) VALUES (?, ?, ?, ?, ?)",

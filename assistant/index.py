@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -141,7 +141,9 @@ class Ingestor:
     def _run_locked(self, documents: list[Document], progress: Progress | None) -> IngestReport:
         report = IngestReport(documents=len(documents))
         active = self.store.active()
-        old = self.store.read(active, with_embeddings=True) if active is not None else StoredChunks()
+        old = (
+            self.store.read(active, with_embeddings=True) if active is not None else StoredChunks()
+        )
         old_keys: dict[str, str] = {}
         for meta in old.metadatas:
             old_keys.setdefault(meta["doc_id"], meta.get("doc_key", ""))
@@ -169,7 +171,7 @@ class Ingestor:
                 chunks.embeddings.append(old.embeddings[i])
 
         fresh = StoredChunks(embeddings=[])
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         todo = {*report.added, *report.changed}
         for doc in documents:
             if doc.id not in todo:
@@ -189,7 +191,10 @@ class Ingestor:
                 progress(done, total)
 
         fresh.embeddings = self.embedder.embed_documents(
-            [embedding_text(m["title"], t) for m, t in zip(fresh.metadatas, fresh.texts)],
+            [
+                embedding_text(m["title"], t)
+                for m, t in zip(fresh.metadatas, fresh.texts, strict=True)
+            ],
             progress=step,
         )
         chunks.ids += fresh.ids

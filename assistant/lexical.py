@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 from collections import Counter
 
 import numpy as np
@@ -28,7 +29,7 @@ class BM25Index:
         self.sorted_terms: list[str] = []
         self.size = 0
 
-    def build(self, texts: list[str]) -> "BM25Index":
+    def build(self, texts: list[str]) -> BM25Index:
         rows, cols, vals = [], [], []
         lengths = np.zeros(len(texts), dtype=np.float32)
         doc_terms = []
@@ -97,4 +98,4 @@ class BM25Index:
 
 
 def _common_prefix(a: str, b: str) -> str:
-    return a[: next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))]
+    return os.path.commonprefix([a, b])

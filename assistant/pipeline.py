@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,15 +42,13 @@ class Assistant:
     contact_id: str = "contact-expertiseteam"
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> "Assistant":
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
         store = Store.from_location(
             settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
         )
         embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
         retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
-        router = Router(
-            settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage
-        )
+        router = Router(settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage)
         return cls(retriever, router, Composer(retriever.terms, retriever.idf), settings.contact_id)
 
     # -- reference content ------------------------------------------------------------------
@@ -81,7 +78,9 @@ class Assistant:
         if len(question) > MAX_QUESTION:
             text = TOO_LONG.format(length=len(question), limit=MAX_QUESTION)
             return self.composer.message(question[:200], text, contact)
-        retrieval = self.retriever.search(self.retrieval_query(question, [clean(h) for h in history]))
+        retrieval = self.retriever.search(
+            self.retrieval_query(question, [clean(h) for h in history])
+        )
         route = self.router.route(question, retrieval)
         if route.kind == "answer":
             return self.composer.answer(question, route, retrieval, contact)
@@ -111,7 +110,8 @@ _GREETING = re.compile(
 )
 _SIGN_OFF = re.compile(
     r"^\s*(met vriendelijke groet|vriendelijke groet|groet(en|jes)?|mvg|alvast bedankt|"
-    r"bedankt|dank je|dank u)\b", re.I
+    r"bedankt|dank je|dank u)\b",
+    re.I,
 )
 
 
@@ -135,8 +135,8 @@ def build_ingestor(settings: Settings, embedder: Embedder | None = None, root: P
     from .index import Ingestor
 
     store = Store.from_location(
-            settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
-        )
+        settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
+    )
     embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
     return Ingestor(
         store,
@@ -150,4 +150,11 @@ def build_ingestor(settings: Settings, embedder: Embedder | None = None, root: P
     )
 
 
-__all__ = ["Assistant", "AssistantError", "build_ingestor", "clean", "extract_question", "load_corpus"]
+__all__ = [
+    "Assistant",
+    "AssistantError",
+    "build_ingestor",
+    "clean",
+    "extract_question",
+    "load_corpus",
+]

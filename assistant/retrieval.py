@@ -14,7 +14,7 @@ from .embeddings import Embedder
 from .errors import IndexMissingError, StoreUnavailableError
 from .lexical import BM25Index
 from .store import Store, StoredChunks
-from .text import NUMBERS, STOPWORDS, Analyzer, stem, vocabulary_of, words
+from .text import NUMBERS, Analyzer, stem, vocabulary_of, words
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +22,28 @@ log = logging.getLogger(__name__)
 NOT_RETRIEVED = ("spoed",)
 # Words that ask for a kind of resource ("is er een boek over ...?") and the types they mean.
 RESOURCE_WORDS = {
-    "boek": "boek", "boeken": "boek", "boekje": "boek", "handboek": "boek", "werkboek": "boek",
-    "lezen": "boek", "artikel": "artikel", "artikelen": "artikel", "app": "app", "apps": "app",
-    "game": "game", "games": "game", "spel": "game", "spelletje": "game", "computerspel": "game",
-    "webinar": "webinar", "video": "webinar", "filmpje": "webinar", "infosheet": "infosheet",
-    "infosheets": "infosheet", "publicatie": "publicatie", "publicaties": "publicatie",
+    "boek": "boek",
+    "boeken": "boek",
+    "boekje": "boek",
+    "handboek": "boek",
+    "werkboek": "boek",
+    "lezen": "boek",
+    "artikel": "artikel",
+    "artikelen": "artikel",
+    "app": "app",
+    "apps": "app",
+    "game": "game",
+    "games": "game",
+    "spel": "game",
+    "spelletje": "game",
+    "computerspel": "game",
+    "webinar": "webinar",
+    "video": "webinar",
+    "filmpje": "webinar",
+    "infosheet": "infosheet",
+    "infosheets": "infosheet",
+    "publicatie": "publicatie",
+    "publicaties": "publicatie",
 }
 RESOURCE_BOOST = 0.15
 
@@ -79,6 +96,7 @@ class Snapshot:
     retrievable: np.ndarray  # bool mask of chunks that may answer ordinary questions
     info: dict
     row_of: dict[str, int] = field(default_factory=dict)  # chunk id -> row
+    documents: list[DocumentInfo] | None = None  # built once, on first use
 
     @property
     def name(self) -> str:
@@ -135,7 +153,9 @@ class Retriever:
             if collection is None:
                 return False
             chunks = self.store.read(collection)
-            texts = [lexical_text(m, t) for m, t in zip(chunks.metadatas, chunks.texts)]
+            texts = [
+                lexical_text(m, t) for m, t in zip(chunks.metadatas, chunks.texts, strict=True)
+            ]
             analyzer = Analyzer(vocabulary_of(texts))
             bm25 = BM25Index(analyzer).build(texts)
             mask = np.array([m.get("type") not in NOT_RETRIEVED for m in chunks.metadatas], bool)
@@ -146,8 +166,14 @@ class Retriever:
 
     def documents(self) -> list[DocumentInfo]:
         snap = self.snapshot
+        if snap.documents is None:
+            snap.documents = self._documents(snap)
+        return snap.documents
+
+    @staticmethod
+    def _documents(snap: Snapshot) -> list[DocumentInfo]:
         docs: dict[str, DocumentInfo] = {}
-        for meta, text in zip(snap.chunks.metadatas, snap.chunks.texts):
+        for meta, text in zip(snap.chunks.metadatas, snap.chunks.texts, strict=True):
             info = docs.get(meta["doc_id"])
             if info is None:
                 docs[meta["doc_id"]] = DocumentInfo(
@@ -205,35 +231,48 @@ class Retriever:
             hits = self.store.query(
                 snap.collection, vector, pool, where={"type": {"$nin": list(NOT_RETRIEVED)}}
             )
-            for cid, dist in zip(hits["ids"][0], hits["distances"][0]):
+            for cid, dist in zip(hits["ids"][0], hits["distances"][0], strict=True):
                 i = snap.row_of.get(cid)
                 if i is not None:
                     dense[i] = 1.0 - float(dist)
         fused = self._fuse(lex, dense, k)
-        fused = fused + self._resource_boost(snap, query, fused)
-        order = self._best_per_document(snap, fused, k)
+        candidates = self._candidates(fused, 40 * k)
+        self._resource_boost(snap, query, fused, candidates)
+        order = self._best_per_document(snap, fused, candidates, k)
         passages = [self._passage(snap, i, fused[i], lex[i], dense[i]) for i in order]
         coverage, missing = self._coverage(snap, query, order[:3])
         dense_top = float(np.nanmax(dense)) if np.isfinite(dense).any() else 0.0
         return Retrieval(query, passages, coverage, dense_top, missing)
 
     @staticmethod
-    def _resource_boost(snap: Snapshot, query: str, fused: np.ndarray) -> np.ndarray:
-        asked = {w: t for w in words(query) if (t := RESOURCE_WORDS.get(w))}
-        boost = np.zeros_like(fused)
-        if not asked:
-            return boost
-        for i in np.nonzero(fused > 0)[0]:
-            meta = snap.chunks.metadatas[i]
-            title = meta.get("title", "").lower()
-            if meta.get("type") in asked.values() or any(w in title for w in asked):
-                boost[i] = RESOURCE_BOOST
-        return boost
+    def _candidates(fused: np.ndarray, n: int) -> np.ndarray:
+        """The n best rows, best first, without sorting every chunk."""
+        if fused.size > n:
+            top = np.argpartition(-fused, n)[:n]
+        else:
+            top = np.arange(fused.size)
+        return top[np.argsort(-fused[top], kind="stable")]
 
     @staticmethod
-    def _best_per_document(snap: Snapshot, fused: np.ndarray, k: int) -> list[int]:
+    def _resource_boost(snap: Snapshot, query: str, fused: np.ndarray, rows: np.ndarray) -> None:
+        """Raise, in place, candidates whose type or title is the kind of resource asked for."""
+        asked = {w: t for w in words(query) if (t := RESOURCE_WORDS.get(w))}
+        if not asked:
+            return
+        for i in rows:
+            meta = snap.chunks.metadatas[i]
+            title = meta.get("title", "").lower()
+            if fused[i] > 0 and (
+                meta.get("type") in asked.values() or any(w in title for w in asked)
+            ):
+                fused[i] += RESOURCE_BOOST
+
+    @staticmethod
+    def _best_per_document(
+        snap: Snapshot, fused: np.ndarray, rows: np.ndarray, k: int
+    ) -> list[int]:
         order, seen = [], set()
-        for i in np.argsort(-fused, kind="stable"):
+        for i in rows[np.argsort(-fused[rows], kind="stable")]:
             if fused[i] <= 0 or len(order) >= k:
                 break
             doc = snap.chunks.metadatas[i]["doc_id"]

@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Web app host.")
     port: int = Field(7860, description="Web app port.")
     concurrency: int = Field(4, description="Requests the web app handles at once.")
-    llm: Literal["none"] = Field("none", description="Optional chat model backend (none: extractive).")
+    llm: Literal["none"] = Field(
+        "none", description="Optional chat model backend (none: extractive)."
+    )
 
     @property
     def index_dir(self) -> Path:

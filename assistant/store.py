@@ -57,7 +57,9 @@ def _unavailable_message(host: str | None, port: int) -> str:
 
 
 class Store:
-    def __init__(self, client, base_name: str = "hechting", host: str | None = None, port: int = 8000):
+    def __init__(
+        self, client, base_name: str = "hechting", host: str | None = None, port: int = 8000
+    ):
         """`client` is a Chroma client, or a callable that makes one on first use."""
         self._client = client
         self.base = base_name
@@ -66,7 +68,7 @@ class Store:
         self._port = port
 
     @classmethod
-    def from_location(cls, data_dir: Path, host: str | None, port: int, base_name: str) -> "Store":
+    def from_location(cls, data_dir: Path, host: str | None, port: int, base_name: str) -> Store:
         """A store that connects on first use, so validation alone never touches the index."""
         return cls(lambda: connect(data_dir, host, port), base_name, host, port)
 
@@ -191,7 +193,16 @@ def _is_connection_error(exc: BaseException) -> bool:
     names = {type(e).__name__ for e in _chain(exc)}
     text = " ".join(str(e) for e in _chain(exc)).lower()
     return bool(
-        names & {"ConnectError", "ConnectionError", "ConnectTimeout", "ReadError", "RemoteProtocolError", "ConnectionRefusedError", "ReadTimeout"}
+        names
+        & {
+            "ConnectError",
+            "ConnectionError",
+            "ConnectTimeout",
+            "ReadError",
+            "RemoteProtocolError",
+            "ConnectionRefusedError",
+            "ReadTimeout",
+        }
         or "could not connect" in text
         or "connection refused" in text
     )

@@ -29,8 +29,18 @@ STOPWORDS = frozenset(
 )
 # Number words and digits index as the same term: "drie basisvoorwaarden" finds "3 basisvoorwaarden".
 NUMBERS = {
-    "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7", "acht": "8",
-    "negen": "9", "tien": "10", "twaalf": "12", "twintig": "20", "honderd": "100",
+    "twee": "2",
+    "drie": "3",
+    "vier": "4",
+    "vijf": "5",
+    "zes": "6",
+    "zeven": "7",
+    "acht": "8",
+    "negen": "9",
+    "tien": "10",
+    "twaalf": "12",
+    "twintig": "20",
+    "honderd": "100",
 }
 
 _WORD = re.compile(r"[0-9a-z]+(?:[&'][0-9a-z]+)*")

@@ -9,13 +9,18 @@ import time
 from pathlib import Path
 
 import httpx
-
 from chroma_server import free_port
 from conftest import ROOT
 
 
 class AppServer:
-    def __init__(self, corpus: Path, data: Path, password: str = "test-wachtwoord", extra_env: dict | None = None):
+    def __init__(
+        self,
+        corpus: Path,
+        data: Path,
+        password: str = "test-wachtwoord",
+        extra_env: dict | None = None,
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.password = password
@@ -30,7 +35,7 @@ class AppServer:
         }
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 180) -> "AppServer":
+    def start(self, timeout: float = 180) -> AppServer:
         self.process = subprocess.Popen(
             [sys.executable, "app.py", "--port", str(self.port)],
             cwd=ROOT,

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
+from test_ingest import run_cli
 
 from assistant.compose import DRAFT_MARKER, URGENT_LEAD
 from assistant.corpus import load_corpus
 from assistant.evaluation import evaluate, read_cases
-from conftest import ROOT
-from test_ingest import run_cli
 
 QUESTIONS = [
     "Wat is hechting?",
@@ -135,7 +135,9 @@ def test_the_helpdesk_draft_is_a_ready_to_edit_reply(seed_assistant):
 
 
 def test_an_urgent_email_draft_leads_with_the_referral(seed_assistant):
-    draft = seed_assistant.draft("Hallo,\n\nEen bewoner heeft vannacht een overdosis pillen geslikt. Wat nu?\n\nGroet")
+    draft = seed_assistant.draft(
+        "Hallo,\n\nEen bewoner heeft vannacht een overdosis pillen geslikt. Wat nu?\n\nGroet"
+    )
     assert draft.kind == "urgent"
     assert draft.text.split("\n\n")[3] == URGENT_LEAD
     assert "Bel 112" in draft.text
@@ -163,7 +165,12 @@ def test_ask_json_contract(seed_settings, seed_report):
     single = run_cli("-m", "assistant", "ask", "--json", "Wat is hechting?", env_extra=env)
     assert single.returncode == 0, single.stderr
     batch = run_cli(
-        "-m", "assistant", "ask", "--json", "-", env_extra=env,
+        "-m",
+        "assistant",
+        "ask",
+        "--json",
+        "-",
+        env_extra=env,
         input_text="Wat is hechting?\nWat is de hoofdstad van Australië?\nMijn cliënt wil dood\n",
     )
     objects = [json.loads(line) for line in batch.stdout.splitlines()]

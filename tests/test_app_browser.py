@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from app_server import AppServer
 from conftest import MINI
 
@@ -36,8 +35,15 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield b
         b.close()
@@ -77,7 +83,10 @@ def test_a_question_gets_an_answer_with_a_source_and_its_passage(page, output_di
 
 
 def test_script_in_a_question_is_shown_as_text_and_never_runs(page):
-    ask(page, "<script>window.__xss = 1</script><img src=x onerror='window.__xss=2'> wat is hechting")
+    ask(
+        page,
+        "<script>window.__xss = 1</script><img src=x onerror='window.__xss=2'> wat is hechting",
+    )
     assert page.evaluate("window.__xss === undefined")
     user = page.locator("#gesprek .message-row").nth(-2)
     assert "<script>window.__xss = 1</script>" in user.inner_text()
@@ -91,7 +100,9 @@ def test_thumbs_down_is_stored_and_shown_to_curators(page, app):
     page.get_by_role("tab", name="Redactie").click()
     page.locator("#wachtwoord input").fill(app.password)
     page.locator("#toon-overzicht").click()
-    page.wait_for_function("() => document.querySelector('#afgekeurd').innerText.includes('HiSense')")
+    page.wait_for_function(
+        "() => document.querySelector('#afgekeurd').innerText.includes('HiSense')"
+    )
     table = page.locator("#afgekeurd").inner_text()
     assert "Wat doet de HiSense app?" in table and "Te kort antwoord" in table
 
@@ -101,11 +112,15 @@ def test_curators_see_unanswered_questions_only_with_the_password(page, app):
     page.get_by_role("tab", name="Redactie").click()
     page.locator("#wachtwoord input").fill("fout")
     page.locator("#toon-overzicht").click()
-    page.wait_for_function("() => document.querySelector('#redactie-status').innerText.includes('Onjuist wachtwoord')")
+    page.wait_for_function(
+        "() => document.querySelector('#redactie-status').innerText.includes('Onjuist wachtwoord')"
+    )
     assert "Australië" not in page.locator("#onbeantwoord").inner_text()
     page.locator("#wachtwoord input").fill(app.password)
     page.locator("#toon-overzicht").click()
-    page.wait_for_function("() => document.querySelector('#onbeantwoord').innerText.includes('Australië')")
+    page.wait_for_function(
+        "() => document.querySelector('#onbeantwoord').innerText.includes('Australië')"
+    )
 
 
 def test_the_helpdesk_tab_turns_an_email_into_a_draft(page):
@@ -114,7 +129,9 @@ def test_the_helpdesk_tab_turns_an_email_into_a_draft(page):
         "Beste team,\n\nIs er een app die helpt signalen te herkennen?\n\nGroet,\nJan"
     )
     page.locator("#maak-concept").click()
-    page.wait_for_function("() => document.querySelector('#concept textarea').value.includes('CONCEPT')")
+    page.wait_for_function(
+        "() => document.querySelector('#concept textarea').value.includes('CONCEPT')"
+    )
     draft = page.locator("#concept textarea").input_value()
     assert "HiSense" in draft and "[1]" in draft and "Met vriendelijke groet" in draft
     assert "HiSense app" in page.locator("#concept-bronnen").inner_text()

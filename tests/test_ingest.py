@@ -7,12 +7,12 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, make_settings
 from filelock import FileLock
 
 from assistant.embeddings import Embedder
 from assistant.errors import CorpusError, IngestBusyError, ModelLoadError
 from assistant.pipeline import Assistant, build_ingestor
-from conftest import ROOT, make_settings
 
 
 def ingestor_for(corpus, data, embedder):
@@ -38,13 +38,18 @@ def test_adding_changing_and_removing_touch_exactly_those_chunks(mini_corpus, tm
     ing.run()
     before = chunk_ids(ing)
     (mini_corpus / "pagina" / "nieuw.md").write_text(
-        "---\nid: nieuw\ntitle: Nieuw\ntype: pagina\n---\n\nEen nieuwe tekst over verhuizen.\n", encoding="utf-8"
+        "---\nid: nieuw\ntitle: Nieuw\ntype: pagina\n---\n\nEen nieuwe tekst over verhuizen.\n",
+        encoding="utf-8",
     )
     veilig = mini_corpus / "pagina" / "veilig.md"
     veilig.write_text(veilig.read_text(encoding="utf-8") + "\nEen extra zin.\n", encoding="utf-8")
     (mini_corpus / "pagina" / "app.md").unlink()
     report = ing.run()
-    assert (report.added, report.changed, report.removed) == (["nieuw"], ["veilig"], ["hisense-app"])
+    assert (report.added, report.changed, report.removed) == (
+        ["nieuw"],
+        ["veilig"],
+        ["hisense-app"],
+    )
     assert report.chunks_embedded == 2
     after = chunk_ids(ing)
     gone, new = before - after, after - before
@@ -52,12 +57,16 @@ def test_adding_changing_and_removing_touch_exactly_those_chunks(mini_corpus, tm
     assert {c.split(":")[0] for c in new} == {"veilig", "nieuw"}
 
 
-def test_a_validation_error_writes_nothing_and_the_old_index_keeps_answering(mini_corpus, tmp_path, embedder):
+def test_a_validation_error_writes_nothing_and_the_old_index_keeps_answering(
+    mini_corpus, tmp_path, embedder
+):
     settings = make_settings(mini_corpus, tmp_path / "data")
     ing = build_ingestor(settings, embedder, mini_corpus.parent)
     ing.run()
     active = ing.store.pointer()["active"]
-    (mini_corpus / "pagina" / "kapot.md").write_text("---\nid: kapot\ntitle: [\n---\nTekst\n", encoding="utf-8")
+    (mini_corpus / "pagina" / "kapot.md").write_text(
+        "---\nid: kapot\ntitle: [\n---\nTekst\n", encoding="utf-8"
+    )
     with pytest.raises(CorpusError, match=r"corpus/pagina/kapot.md:3: ongeldige YAML"):
         ing.run()
     assert ing.store.pointer()["active"] == active
@@ -77,7 +86,9 @@ def test_an_interrupted_ingest_leaves_the_previous_index_serving(mini_corpus, tm
     settings = make_settings(mini_corpus, tmp_path / "data")
     build_ingestor(settings, embedder, mini_corpus.parent).run()
     hechting = mini_corpus / "pagina" / "hechting.md"
-    hechting.write_text(hechting.read_text(encoding="utf-8").replace("duurzame", "blijvende"), encoding="utf-8")
+    hechting.write_text(
+        hechting.read_text(encoding="utf-8").replace("duurzame", "blijvende"), encoding="utf-8"
+    )
     broken = InterruptingEmbedder(embedder.model, name=embedder.name)
     broken._lc = embedder.langchain  # share the loaded model
     ing = build_ingestor(settings, broken, mini_corpus.parent)
@@ -89,7 +100,9 @@ def test_an_interrupted_ingest_leaves_the_previous_index_serving(mini_corpus, tm
     assert "duurzame band" in answer.answer
 
 
-def test_an_interruption_during_the_swap_drops_the_half_written_generation(mini_corpus, tmp_path, embedder, monkeypatch):
+def test_an_interruption_during_the_swap_drops_the_half_written_generation(
+    mini_corpus, tmp_path, embedder, monkeypatch
+):
     settings = make_settings(mini_corpus, tmp_path / "data")
     ing = build_ingestor(settings, embedder, mini_corpus.parent)
     ing.run()
@@ -106,7 +119,9 @@ def test_an_interruption_during_the_swap_drops_the_half_written_generation(mini_
     assert ing.store.generations() == generations
 
 
-def test_a_second_ingest_at_the_same_time_is_refused_with_a_clear_message(mini_corpus, tmp_path, embedder):
+def test_a_second_ingest_at_the_same_time_is_refused_with_a_clear_message(
+    mini_corpus, tmp_path, embedder
+):
     data = tmp_path / "data"
     ing = ingestor_for(mini_corpus, data, embedder)
     data.mkdir(parents=True, exist_ok=True)
@@ -116,11 +131,14 @@ def test_a_second_ingest_at_the_same_time_is_refused_with_a_clear_message(mini_c
     assert ing.store.pointer() == {}
 
 
-def test_old_generations_are_cleaned_up_but_the_previous_one_is_kept(mini_corpus, tmp_path, embedder):
+def test_old_generations_are_cleaned_up_but_the_previous_one_is_kept(
+    mini_corpus, tmp_path, embedder
+):
     ing = ingestor_for(mini_corpus, tmp_path / "data", embedder)
     for n in range(3):
         (mini_corpus / "pagina" / "teller.md").write_text(
-            f"---\nid: teller\ntitle: Teller\ntype: pagina\n---\n\nVersie {n} van de tekst.\n", encoding="utf-8"
+            f"---\nid: teller\ntitle: Teller\ntype: pagina\n---\n\nVersie {n} van de tekst.\n",
+            encoding="utf-8",
         )
         ing.run()
     pointer = ing.store.pointer()
@@ -128,7 +146,9 @@ def test_old_generations_are_cleaned_up_but_the_previous_one_is_kept(mini_corpus
 
 
 def test_an_unloadable_model_gives_a_clear_message_and_never_downloads(tmp_path):
-    with pytest.raises(ModelLoadError, match="kon niet worden geladen. Er wordt nooit iets gedownload"):
+    with pytest.raises(
+        ModelLoadError, match="kon niet worden geladen. Er wordt nooit iets gedownload"
+    ):
         Embedder(str(tmp_path / "bestaat-niet")).embed_query("hechting")
     with pytest.raises(ModelLoadError, match="HECHTING_EMBEDDING_MODEL"):
         Embedder("sentence-transformers/een-model-dat-niet-in-de-cache-staat").embed_query("x")
@@ -141,7 +161,10 @@ def test_the_seed_corpus_ingests_with_every_document(seed_report):
 
 def test_chunks_fit_the_model_window(seed_assistant, embedder):
     snap = seed_assistant.retriever.snapshot
-    longest = max(embedder.count_tokens(f"{m['title']}\n{t}") for m, t in zip(snap.chunks.metadatas, snap.chunks.texts))
+    longest = max(
+        embedder.count_tokens(f"{m['title']}\n{t}")
+        for m, t in zip(snap.chunks.metadatas, snap.chunks.texts, strict=True)
+    )
     assert longest <= embedder.max_tokens
 
 
@@ -150,14 +173,27 @@ def run_cli(*args, env_extra=None, input_text=None):
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **(env_extra or {})}
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, input=input_text, timeout=300
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        input=input_text,
+        timeout=300,
     )
 
 
 def test_ingest_check_cli_reports_errors_in_dutch_with_exit_code_1(mini_corpus, tmp_path):
-    (mini_corpus / "pagina" / "kapot.md").write_text("---\nid: kapot\ntype: boek\n---\n\nTekst\n", encoding="utf-8")
+    (mini_corpus / "pagina" / "kapot.md").write_text(
+        "---\nid: kapot\ntype: boek\n---\n\nTekst\n", encoding="utf-8"
+    )
     result = run_cli(
-        "ingest.py", "--check", env_extra={"HECHTING_CORPUS_DIR": str(mini_corpus), "HECHTING_DATA_DIR": str(tmp_path / "d")}
+        "ingest.py",
+        "--check",
+        env_extra={
+            "HECHTING_CORPUS_DIR": str(mini_corpus),
+            "HECHTING_DATA_DIR": str(tmp_path / "d"),
+        },
     )
     assert result.returncode == 1
     assert "kapot.md:1: ontbrekend veld 'title'" in result.stderr

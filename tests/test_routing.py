@@ -17,7 +17,10 @@ from assistant.routing import is_specific_client, urgent_situations
         ("Hij wil er een einde aan maken", "zelfdoding"),
         ("Ik ben bang dat een bewoner zichzelf iets aandoet", "zelfdoding"),
         ("Ze praat steeds over zelfmoord", "zelfdoding"),
-        ("Hij zegt dat zijn leven geen zin meer heeft... leven heeft geen zin zegt hij", "zelfdoding"),
+        (
+            "Hij zegt dat zijn leven geen zin meer heeft... leven heeft geen zin zegt hij",
+            "zelfdoding",
+        ),
         ("Een jongere heeft een afscheidsbrief geschreven", "zelfdoding"),
         ("Mijn cliënt snijdt zichzelf in haar armen", "zelfbeschadiging"),
         ("Een cliënt krast zichzelf met glas", "zelfbeschadiging"),

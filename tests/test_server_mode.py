@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from chroma_server import ChromaServer, free_port
+from conftest import make_settings
 
 from assistant.errors import StoreUnavailableError
 from assistant.pipeline import Assistant, build_ingestor
-from chroma_server import ChromaServer, free_port
-from conftest import make_settings
 
 pytestmark = pytest.mark.server
 
@@ -20,29 +20,41 @@ def server(tmp_path):
 
 
 def test_ingest_and_answer_through_a_chroma_server(server, mini_corpus, tmp_path, embedder):
-    settings = make_settings(mini_corpus, tmp_path / "data", chroma_host="127.0.0.1", chroma_port=server.port)
+    settings = make_settings(
+        mini_corpus, tmp_path / "data", chroma_host="127.0.0.1", chroma_port=server.port
+    )
     report = build_ingestor(settings, embedder, mini_corpus.parent).run()
     assert len(report.added) == 7
     assert not (tmp_path / "data" / "index").exists()  # nothing stored locally
     again = build_ingestor(settings, embedder, mini_corpus.parent).run()
     assert again.nothing_changed and again.chunks_embedded == 0
-    answer = Assistant.from_settings(settings, embedder).ask("Is er een app die helpt signalen te herkennen?")
+    answer = Assistant.from_settings(settings, embedder).ask(
+        "Is er een app die helpt signalen te herkennen?"
+    )
     assert answer.kind == "answer" and answer.sources[0].id == "hisense-app"
 
 
-def test_a_stopped_server_gives_a_dutch_error_and_recovers_when_it_returns(server, mini_corpus, tmp_path, embedder):
-    settings = make_settings(mini_corpus, tmp_path / "data", chroma_host="127.0.0.1", chroma_port=server.port)
+def test_a_stopped_server_gives_a_dutch_error_and_recovers_when_it_returns(
+    server, mini_corpus, tmp_path, embedder
+):
+    settings = make_settings(
+        mini_corpus, tmp_path / "data", chroma_host="127.0.0.1", chroma_port=server.port
+    )
     build_ingestor(settings, embedder, mini_corpus.parent).run()
     assistant = Assistant.from_settings(settings, embedder)
     assert assistant.ask("Wat is hechting?").kind == "answer"
     server.stop()
-    with pytest.raises(StoreUnavailableError, match=f"Chroma-server op 127.0.0.1:{server.port} is niet bereikbaar"):
+    with pytest.raises(
+        StoreUnavailableError, match=f"Chroma-server op 127.0.0.1:{server.port} is niet bereikbaar"
+    ):
         assistant.ask("Wat is veilige gehechtheid?")
     server.start()
     assert assistant.ask("Wat is veilige gehechtheid?").kind == "answer"
 
 
 def test_an_unreachable_server_is_reported_at_ingest(mini_corpus, tmp_path, embedder):
-    settings = make_settings(mini_corpus, tmp_path / "data", chroma_host="127.0.0.1", chroma_port=free_port())
+    settings = make_settings(
+        mini_corpus, tmp_path / "data", chroma_host="127.0.0.1", chroma_port=free_port()
+    )
     with pytest.raises(StoreUnavailableError, match="niet bereikbaar"):
         build_ingestor(settings, embedder, mini_corpus.parent).run()
