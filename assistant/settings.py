@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,9 +60,6 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Web app host.")
     port: int = Field(7860, description="Web app port.")
     concurrency: int = Field(4, description="Requests the web app handles at once.")
-    llm: Literal["none"] = Field(
-        "none", description="Optional chat model backend (none: extractive)."
-    )
 
     @property
     def index_dir(self) -> Path:

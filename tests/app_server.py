@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
-from chroma_server import free_port
+from chroma_server import free_port, stop_process
 from conftest import ROOT
 
 
@@ -56,9 +56,4 @@ class AppServer:
         raise RuntimeError("app did not start in time")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process)

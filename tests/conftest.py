@@ -57,3 +57,16 @@ def seed_assistant(seed_settings, seed_report, embedder) -> Assistant:
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture(scope="session")
+def mini_app(tmp_path_factory):
+    """The real app (python app.py) over a copy of the fixture corpus, for browser and API tests."""
+    from app_server import AppServer
+
+    base = tmp_path_factory.mktemp("app")
+    corpus = base / "corpus"
+    shutil.copytree(MINI, corpus)
+    server = AppServer(corpus, base / "data").start()
+    yield server
+    server.stop()

@@ -1,23 +1,15 @@
-"""The app's named API endpoints through gradio_client, and the curator password."""
+"""The app's named API endpoints through gradio_client, including bad input."""
 
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
-from app_server import AppServer
-from conftest import MINI
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    base = tmp_path_factory.mktemp("api")
-    corpus = base / "corpus"
-    shutil.copytree(MINI, corpus)
-    server = AppServer(corpus, base / "data").start()
-    yield server
-    server.stop()
+def app(mini_app):
+    return mini_app
 
 
 @pytest.fixture(scope="module")

@@ -7,21 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from app_server import AppServer
-from conftest import MINI
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    base = tmp_path_factory.mktemp("app")
-    corpus = base / "corpus"
-    shutil.copytree(MINI, corpus)
-    server = AppServer(corpus, base / "data").start()
-    yield server
-    server.stop()
+def app(mini_app):
+    return mini_app
 
 
 @pytest.fixture(scope="module")
