@@ -19,7 +19,7 @@ class Embedder:
     (local_files_only, and HF_HUB_OFFLINE is set by the entry points).
     """
 
-    def __init__(self, model: str, batch_size: int = 32, name: str | None = None):
+    def __init__(self, model: str, batch_size: int = 16, name: str | None = None):
         self.model = model
         self.name = name or model  # stable identity (the setting), not the resolved path
         self.batch_size = batch_size
@@ -77,7 +77,9 @@ class Embedder:
         self, texts: list[str], progress: Callable[[int], None] | None = None
     ) -> list[list[float]]:
         out: list[list[float]] = []
-        for batch in _batches(texts, self.batch_size * 4):
+        # Large groups let sentence-transformers sort by length (less padding): on this 2-core
+        # CPU batch 16 in groups of 1024 encodes ~30% faster than batch 32 in groups of 128.
+        for batch in _batches(texts, 1024):
             out.extend(self.langchain.embed_documents(batch))
             if progress:
                 progress(len(batch))

@@ -53,10 +53,8 @@ class Assistant:
 
     # -- reference content ------------------------------------------------------------------
     def _reference(self) -> tuple[DocumentInfo | None, list[DocumentInfo]]:
-        docs = self.retriever.documents()
-        contact = next((d for d in docs if d.id == self.contact_id), None)
-        referrals = [d for d in docs if d.type == "spoed"]
-        return contact, referrals
+        contact = self.retriever.document(self.contact_id)
+        return contact, self.retriever.documents_of_type("spoed")
 
     # -- questions ---------------------------------------------------------------------------
     def retrieval_query(self, question: str, history: Sequence[str]) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -334,6 +335,7 @@ def main() -> int:
 
     (out_dir / "latest.json").write_text(json.dumps(result, indent=2))
     print(table(result))
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
