@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
-from .corpus import load_corpus
 from .embeddings import Embedder
-from .errors import AssistantError
-from .retrieval import DocumentInfo, Retrieval, Retriever
+from .retrieval import DocumentInfo, Retriever
 from .routing import Router
 from .settings import Settings
 from .store import Store
@@ -68,9 +66,9 @@ class Assistant:
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         question = clean(question)
         contact, referrals = self._reference()
-        situations_route = self.router.route(question, None)
-        if situations_route.kind == "urgent":
-            return self.composer.urgent(question, situations_route, referrals, contact)
+        first = self.router.route(question, None)  # urgent is decided before anything else
+        if first.kind == "urgent":
+            return self.composer.urgent(question, first, referrals, contact)
         if not question or not words(question):
             return self.composer.message(question, EMPTY_QUESTION, contact)
         if len(question) > MAX_QUESTION:
@@ -83,9 +81,6 @@ class Assistant:
         if route.kind == "answer":
             return self.composer.answer(question, route, retrieval, contact)
         return self.composer.no_answer(question, route, retrieval, contact)
-
-    def search(self, question: str) -> Retrieval:
-        return self.retriever.search(clean(question))
 
     def draft(self, text: str) -> Draft:
         """A reply to an incoming e-mail or question, for the helpdesk to check and send."""
@@ -146,13 +141,3 @@ def build_ingestor(settings: Settings, embedder: Embedder | None = None, root: P
         settings.contact_id,
         root,
     )
-
-
-__all__ = [
-    "Assistant",
-    "AssistantError",
-    "build_ingestor",
-    "clean",
-    "extract_question",
-    "load_corpus",
-]
