@@ -77,7 +77,7 @@ class Assistant:
         retrieval = self.retriever.search(
             self.retrieval_query(question, [clean(h) for h in history])
         )
-        route = self.router.route(question, retrieval)
+        route = self.router.after_retrieval(first, retrieval)
         if route.kind == "answer":
             return self.composer.answer(question, route, retrieval, contact)
         return self.composer.no_answer(question, route, retrieval, contact)

@@ -203,6 +203,11 @@ class Router:
             return True
         return retrieval.coverage >= self.min_coverage and retrieval.dense_top >= self.min_dense
 
+    def after_retrieval(self, first: Route, retrieval: Retrieval) -> Route:
+        """Complete a non-urgent first decision once the passages are known."""
+        kind: Kind = "answer" if self.answerable(retrieval) else "no_answer"
+        return Route(kind, [], first.specific_client)
+
     def route(self, text: str, retrieval: Retrieval | None) -> Route:
         specific = is_specific_client(text)
         situations = urgent_situations(text)
