@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from test_ingest import run_cli
 
 from assistant.errors import CorpusError, IndexMissingError
-from assistant.feedback import FeedbackLog, redact
+from assistant.feedback import FeedbackLog
 from assistant.pipeline import Assistant, build_ingestor
 from webapp import CURATOR_DISABLED, CURATOR_WRONG, WebApp
 
@@ -227,14 +227,3 @@ def test_the_right_password_reingests_and_the_app_switches_to_the_new_index(
     status = web.reingest("geheim")
     assert status.startswith("Klaar: toegevoegd 0, gewijzigd 0, verwijderd 1")
     assert all(s.id != "hisense-app" for s in assistant.ask("Wat doet de HiSense app?").sources)
-
-
-def test_stored_questions_are_redacted_and_can_be_switched_off(tmp_path):
-    assert redact("Bel 06-12345678 of mail jan@example.nl, 1234 AB, BSN 123456782") == (
-        "Bel [telefoon] of mail [e-mail], [postcode], BSN [nummer]"
-    )
-    log = FeedbackLog(tmp_path / "f.db", log_questions=False)
-    log.record_question("Mijn cliënt Jan wil melatonine", "no_answer", [])
-    log.record_feedback("Mijn cliënt Jan", "answer", ["x"], liked=False, comment="slecht")
-    assert log.unanswered() == []
-    assert [c.question for c in log.disliked()] == ["(niet bewaard)"]
