@@ -208,7 +208,7 @@ class FeedbackLog:
         where = self.url.render_as_string(hide_password=True)
         return FeedbackUnavailableError(
             "De vragenlog is nu niet bereikbaar. Probeer het later opnieuw.",
-            details=f"feedback database {where}: {type(exc).__name__}: {exc}",
+            details=f"de database {where} antwoordt niet ({type(exc).__name__}: {exc})",
         )
 
     def _prepare_file(self) -> None:

@@ -43,17 +43,26 @@ def connect(data_dir: Path, host: str | None = None, port: int = 8000):
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # noqa: BLE001
-        raise StoreUnavailableError(_unavailable_message(host, port)) from exc
+        raise unavailable(host, port, exc) from exc
 
 
-def _unavailable_message(host: str | None, port: int) -> str:
+UNAVAILABLE = "De kennisbank is nu niet bereikbaar. Probeer het over een paar minuten opnieuw."
+
+
+def unavailable(host: str | None, port: int, cause: BaseException) -> StoreUnavailableError:
+    """A short message for users; where and why for the log and the operator."""
     if host:
-        return (
-            f"De Chroma-server op {host}:{port} is niet bereikbaar. Controleer of hij draait "
-            "(bijvoorbeeld 'chroma run --path data/chroma --port "
-            f"{port}') en of HECHTING_CHROMA_HOST en HECHTING_CHROMA_PORT kloppen."
+        details = (
+            f"de Chroma-server op {host}:{port} antwoordt niet ({type(cause).__name__}: "
+            f"{cause}). Draait hij (bijvoorbeeld 'chroma run --path data/chroma --port {port}') "
+            "en kloppen HECHTING_CHROMA_HOST en HECHTING_CHROMA_PORT?"
         )
-    return "De lokale index kon niet worden geopend. Controleer de map HECHTING_DATA_DIR."
+    else:
+        details = (
+            f"de lokale index kon niet worden geopend ({type(cause).__name__}: {cause}); "
+            "controleer de map HECHTING_DATA_DIR"
+        )
+    return StoreUnavailableError(UNAVAILABLE, details=details)
 
 
 class Store:
@@ -86,7 +95,7 @@ class Store:
             raise
         except Exception as exc:
             if _is_connection_error(exc):
-                raise StoreUnavailableError(_unavailable_message(self._host, self._port)) from exc
+                raise unavailable(self._host, self._port, exc) from exc
             raise
 
     def _collection(self, name: str):
@@ -187,6 +196,13 @@ class Store:
             where=where,
             include=["distances"],
         )
+
+
+def is_stale(exc: BaseException) -> bool:
+    """Whether Chroma refused a call on a collection, e.g. one a later ingest deleted."""
+    from chromadb.errors import ChromaError
+
+    return isinstance(exc, ChromaError)
 
 
 def _is_connection_error(exc: BaseException) -> bool:
