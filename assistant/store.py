@@ -8,8 +8,11 @@ pointer lives in Chroma itself, so embedded and server mode behave the same.
 from __future__ import annotations
 
 import logging
+import shutil
+import sqlite3
 import time
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,10 @@ from typing import Any
 from .errors import StoreUnavailableError
 
 log = logging.getLogger(__name__)
+
+
+class Superseded(Exception):  # noqa: N818 - a signal between store and ingest, not an error
+    """Another ingest activated a generation since this one read the active one."""
 
 
 @dataclass
@@ -39,8 +46,9 @@ def connect(data_dir: Path, host: str | None = None, port: int = 8000):
     try:
         if host:
             return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        Path(data_dir).mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only when new
         path = Path(data_dir) / "index"
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # noqa: BLE001
         raise unavailable(host, port, exc) from exc
@@ -67,19 +75,30 @@ def unavailable(host: str | None, port: int, cause: BaseException) -> StoreUnava
 
 class Store:
     def __init__(
-        self, client, base_name: str = "hechting", host: str | None = None, port: int = 8000
+        self,
+        client,
+        base_name: str = "hechting",
+        host: str | None = None,
+        port: int = 8000,
+        index_dir: Path | None = None,
     ):
-        """`client` is a Chroma client, or a callable that makes one on first use."""
+        """`client` is a Chroma client, or a callable that makes one on first use.
+
+        `index_dir` is the embedded store's folder (None for a server), where clean-up also
+        removes the files of deleted collections.
+        """
         self._client = client
         self.base = base_name
         self.pointer_name = f"{base_name}-pointer"
         self._host = host
         self._port = port
+        self.index_dir = Path(index_dir) if index_dir is not None and not host else None
 
     @classmethod
     def from_location(cls, data_dir: Path, host: str | None, port: int, base_name: str) -> Store:
         """A store that connects on first use, so validation alone never touches the index."""
-        return cls(lambda: connect(data_dir, host, port), base_name, host, port)
+        index_dir = Path(data_dir) / "index" if data_dir is not None else None
+        return cls(lambda: connect(data_dir, host, port), base_name, host, port, index_dir)
 
     @property
     def client(self):
@@ -124,8 +143,14 @@ class Store:
             log.warning("pointer names a missing collection %s", name)
             return None
 
-    def activate(self, collection, info: dict[str, Any]) -> None:
+    def activate(
+        self, collection, info: dict[str, Any], expected_active: str | None = None
+    ) -> None:
+        """Make `collection` the active generation. With `expected_active`, refuse
+        (Superseded) when another ingest activated a different generation meanwhile."""
         previous = self.pointer().get("active", "")
+        if expected_active is not None and previous != expected_active:
+            raise Superseded(previous)
         meta = {k: v for k, v in info.items() if v is not None}
         meta.update({"active": collection.name, "previous": previous or ""})
         pointer = self._call(
@@ -161,6 +186,38 @@ class Store:
         for name in self.generations():
             if name not in keep:
                 self.drop(name)
+        self.remove_unused_files()
+
+    # -- files of deleted collections (embedded mode) ----------------------------------------
+    def segment_ids(self) -> set[str]:
+        """Ids of the segments live collections use, from the embedded store's catalogue."""
+        if self.index_dir is None:
+            return set()
+        database = self.index_dir / "chroma.sqlite3"
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)) as db:
+            return {row[0] for row in db.execute("SELECT id FROM segments")}
+
+    def remove_unused_files(self) -> list[str]:
+        """Delete segment folders that no live collection uses.
+
+        chromadb 1.x keeps a deleted collection's vector segment folder (named by the
+        segment's UUID) on disk. A folder whose UUID is no longer in the catalogue's
+        `segments` table belongs to no collection; ingests hold the ingest lock, so no
+        collection is being created while this runs. Server mode: the server's disk is
+        not ours to clean.
+        """
+        if self.index_dir is None or not (self.index_dir / "chroma.sqlite3").exists():
+            return []
+        live = self.segment_ids()
+        removed = []
+        for entry in self.index_dir.iterdir():
+            if entry.is_dir() and not entry.is_symlink() and _is_uuid(entry.name):
+                if entry.name not in live:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed.append(entry.name)
+        if removed:
+            log.info("removed %d unused segment folders", len(removed))
+        return removed
 
     # -- data --------------------------------------------------------------------------------
     def read(self, collection, with_embeddings: bool = False, batch: int = 5000) -> StoredChunks:
@@ -196,6 +253,13 @@ class Store:
             where=where,
             include=["distances"],
         )
+
+
+def _is_uuid(name: str) -> bool:
+    try:
+        return str(uuid.UUID(name)) == name
+    except ValueError:
+        return False
 
 
 def is_stale(exc: BaseException) -> bool:
