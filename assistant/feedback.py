@@ -5,8 +5,7 @@ default, one PostgreSQL database when several app instances must share it.
 
 Privacy: no names of users, IP addresses or session ids are stored. Question, answer and
 comment text is de-identified before it is written: `deduce` (the Dutch de-identification
-library made for care texts) removes names, addresses, places, dates, ages and institutions,
-and a short list of patterns removes what is unambiguous by its form (e-mail addresses,
+library made for care texts) removes names, addresses, places and dates, and a short list of patterns removes what is unambiguous by its form (e-mail addresses,
 IBANs, phone numbers, postcodes, long digit runs such as a BSN). Rows older than the retention
 period are deleted. Question and answer logging can be switched off (HECHTING_LOG_QUESTIONS).
 """
@@ -59,15 +58,15 @@ _TAGS = {
     "patient": "[naam]",
     "locatie": "[adres]",
     "datum": "[datum]",
-    "leeftijd": "[leeftijd]",
     "telefoonnummer": "[telefoon]",
     "emailadres": "[e-mail]",
     "url": "[url]",
     "bsn": "[nummer]",
     "id": "[nummer]",
-    "zorginstelling": "[instelling]",
-    "ziekenhuis": "[instelling]",
 }
+# Kept as typed: not personal data on their own, and curators need them to see what the corpus
+# lacks ("kinderen van 2 tot 5 jaar", "het werkboek van Bartiméus").
+_KEEP_TAGS = {"leeftijd", "zorginstelling", "ziekenhuis"}
 
 _deduce_lock = threading.Lock()
 _deduce_model = None
@@ -98,7 +97,10 @@ def redact(text: str) -> str:
     text = text[:MAX_ANSWER]
     for _name, pattern, placeholder in _PATTERNS:
         text = pattern.sub(placeholder, text)
-    annotations = sorted(_deduce().deidentify(text).annotations, key=lambda a: a.start_char)
+    annotations = sorted(
+        (a for a in _deduce().deidentify(text).annotations if a.tag not in _KEEP_TAGS),
+        key=lambda a: a.start_char,
+    )
     parts, at = [], 0
     for a in annotations:
         if a.start_char < at:  # overlapping annotation: the earlier one already covers it

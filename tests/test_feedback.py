@@ -199,3 +199,8 @@ def test_a_log_written_by_the_previous_version_is_upgraded_in_place(tmp_path):
     log = FeedbackLog(path)
     log.record_question("Nieuw", "no_answer", [], answer="Geen antwoord")
     assert [c.question for c in log.unanswered()] == ["Oud", "Nieuw"]
+
+
+def test_ages_and_care_organisations_are_kept_for_curators():
+    question = "Welk werkboek heeft Bartiméus gemaakt voor kinderen van 2 tot 5 jaar?"
+    assert redact(question) == question
