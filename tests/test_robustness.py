@@ -68,18 +68,6 @@ def test_any_text_gives_a_well_formed_draft(seed_assistant, text):
     assert draft.kind in KINDS and draft.text.startswith("[CONCEPT")
 
 
-def test_a_file_that_vanishes_between_listing_and_reading_is_reported(
-    mini_corpus, tmp_path, embedder
-):
-    (mini_corpus / "pagina" / "weg.md").symlink_to(tmp_path / "bestaat-niet.md")
-    ing = build_ingestor(
-        make_settings(mini_corpus, tmp_path / "data"), embedder, mini_corpus.parent
-    )
-    with pytest.raises(CorpusError, match=r"weg.md:1: bestand is niet \(meer\) leesbaar"):
-        ing.run()
-    assert ing.store.pointer() == {}
-
-
 def test_a_file_renamed_after_the_check_is_ingested_under_its_new_path(
     mini_corpus, tmp_path, embedder
 ):
