@@ -12,13 +12,16 @@ period are deleted. Question and answer logging can be switched off (HECHTING_LO
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
+import queue
 import re
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -132,6 +135,15 @@ class Rated:
     comment: str = ""
     given_at: str = ""  # ISO-8601 UTC
 
+    # The curator table of the previous web app reads rows as counts.
+    @property
+    def count(self) -> int:
+        return 1
+
+    @property
+    def last(self) -> str:
+        return self.given_at
+
 
 _metadata = sa.MetaData()
 # Times are ISO-8601 UTC text: sortable as text, identical in SQLite and PostgreSQL, and
@@ -192,6 +204,9 @@ class FeedbackLog:
         self._engine: sa.Engine | None = None
         self._lock = threading.Lock()
         self._purged = float("-inf")
+        self._jobs: queue.Queue[Callable[[], None]] = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FeedbackLog:
@@ -230,7 +245,10 @@ class FeedbackLog:
                 if self.file is not None:
                     self._prepare_file()
                     args = {"connect_args": {"timeout": 10}}
-                engine = sa.create_engine(self.url, pool_pre_ping=True, **args)
+                # hide_parameters: error messages never repeat the (personal) text written.
+                engine = sa.create_engine(
+                    self.url, pool_pre_ping=True, hide_parameters=True, **args
+                )
                 try:
                     _create_schema(engine)
                 except sa.exc.SQLAlchemyError as exc:
@@ -251,6 +269,7 @@ class FeedbackLog:
 
     # -- writing -----------------------------------------------------------------------------
     def _text(self, text: str, limit: int) -> str | None:
+        """De-identified text to store, or None when question logging is off."""
         return redact(text[:limit]) if self.log_questions and text else None
 
     def record_question(
@@ -263,17 +282,23 @@ class FeedbackLog:
         *,
         at: datetime | None = None,
     ) -> None:
-        self._purge_now_and_then()
-        self._run(
-            questions.insert().values(
-                asked_at=_iso(at),
-                channel=channel,
-                question=self._text(question, MAX_QUESTION) if self.log_questions else None,
-                kind=kind,
-                sources=json.dumps(list(sources)),
-                answer=self._text(answer, MAX_ANSWER),
+        """Queue one asked question; it is de-identified and written in the background."""
+        asked_at, sources_json = _iso(at), json.dumps(list(sources))
+
+        def write() -> None:
+            self._purge_now_and_then()
+            self._run(
+                questions.insert().values(
+                    asked_at=asked_at,
+                    channel=channel,
+                    question=self._text(question, MAX_QUESTION),
+                    kind=kind,
+                    sources=sources_json,
+                    answer=self._text(answer, MAX_ANSWER),
+                )
             )
-        )
+
+        self._defer(write)
 
     def record_feedback(
         self,
@@ -286,34 +311,92 @@ class FeedbackLog:
         *,
         at: datetime | None = None,
     ) -> int:
-        """Store one rating; returns its id for add_comment."""
-        self._purge_now_and_then()
+        """Store one rating and return its id (for add_comment). The row is written at once
+        without text; the de-identified question, answer and comment follow in the background."""
         result = self._run(
             feedback.insert().values(
                 given_at=_iso(at),
-                question=self._text(question, MAX_QUESTION) if self.log_questions else None,
+                question=None,
                 kind=kind,
                 sources=json.dumps(list(sources)),
                 rating=1 if liked else -1,
-                comment=redact(comment.strip()[:MAX_COMMENT]) if comment.strip() else "",
-                answer=self._text(answer, MAX_ANSWER),
+                comment="",
+                answer=None,
             )
         )
-        return int(result.inserted_primary_key[0])
+        feedback_id = int(result.inserted_primary_key[0])
+
+        def write() -> None:
+            self._purge_now_and_then()
+            self._run(
+                feedback.update()
+                .where(feedback.c.id == feedback_id)
+                .values(
+                    question=self._text(question, MAX_QUESTION),
+                    answer=self._text(answer, MAX_ANSWER),
+                )
+            )
+
+        self._defer(write)
+        self.add_comment(feedback_id, comment)
+        return feedback_id
 
     def add_comment(self, feedback_id: int, comment: str) -> None:
-        """Attach a (redacted) comment to a rating; a second comment is appended."""
+        """Attach a (de-identified) comment to a rating; a second comment is appended."""
         comment = comment.strip()
         if not comment:
             return
-        text = redact(comment[:MAX_COMMENT])
-        old = sa.func.coalesce(feedback.c.comment, "")
-        joined = sa.case((old == "", text), else_=old + " | " + text)
-        self._run(feedback.update().where(feedback.c.id == int(feedback_id)).values(comment=joined))
+
+        def write() -> None:
+            text = redact(comment[:MAX_COMMENT])
+            old = sa.func.coalesce(feedback.c.comment, "")
+            joined = sa.case((old == "", text), else_=old + " | " + text)
+            self._run(
+                feedback.update().where(feedback.c.id == int(feedback_id)).values(comment=joined)
+            )
+
+        self._defer(write)
+
+    # -- background writing ------------------------------------------------------------------
+    # De-identification needs deduce, which takes 10-50 s to load once: a question is never
+    # kept waiting for it. Writes keep their order; reading first waits for pending writes.
+    def _defer(self, job: Callable[[], None]) -> None:
+        with self._writer_lock:
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(
+                    target=self._write_loop, name="feedback-writer", daemon=True
+                )
+                self._writer.start()
+                atexit.register(self.flush, 30)
+        self._jobs.put(job)
+
+    def _write_loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                job()
+            except Exception as exc:  # noqa: BLE001 - never the text: it may hold personal data
+                log.error("question log: a write failed (%s)", type(exc).__name__)
+            finally:
+                self._jobs.task_done()
+
+    def flush(self, timeout: float = 120) -> bool:
+        """Wait until every queued write is done; False when the timeout passed first."""
+        deadline = time.monotonic() + timeout
+        with self._jobs.all_tasks_done:
+            while self._jobs.unfinished_tasks:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._jobs.all_tasks_done.wait(remaining):
+                    return False
+        return True
 
     # -- retention ---------------------------------------------------------------------------
     def purge(self, now: datetime | None = None) -> int:
         """Delete questions and feedback older than the retention period; returns the count."""
+        self.flush()
+        return self._purge(now)
+
+    def _purge(self, now: datetime | None = None) -> int:
         cutoff = _iso((now or datetime.now(UTC)) - self.retention)
         deleted = self._run(questions.delete().where(questions.c.asked_at < cutoff)).rowcount
         deleted += self._run(feedback.delete().where(feedback.c.given_at < cutoff)).rowcount
@@ -324,10 +407,11 @@ class FeedbackLog:
 
     def _purge_now_and_then(self) -> None:
         if time.monotonic() - self._purged > PURGE_EVERY_SECONDS:
-            self.purge()
+            self._purge()
 
     # -- reading -----------------------------------------------------------------------------
     def unanswered(self, limit: int = 200) -> list[Count]:
+        self.flush()
         q = questions.c
         rows = self._run(
             sa.select(sa.func.min(q.question), sa.func.count(), sa.func.max(q.asked_at), q.channel)
@@ -340,6 +424,7 @@ class FeedbackLog:
         return [Count(text, n, last, "", channel) for text, n, last, channel in rows]
 
     def disliked(self, limit: int = 200) -> list[Rated]:
+        self.flush()
         f = feedback.c
         rows = self._run(
             sa.select(f.question, f.answer, f.sources, f.comment, f.given_at)

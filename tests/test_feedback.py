@@ -109,7 +109,9 @@ def test_two_app_instances_share_one_log(url):
     first.record_question("Waar vind ik een webinar over rouw?", "no_answer", [])
     second.record_question("Waar vind ik een webinar over rouw?", "no_answer", [])
     fid = second.record_feedback("Wat is hechting?", "answer", ["x"], liked=False)
+    second.flush()  # each instance writes in the background
     first.add_comment(fid, "te kort")
+    first.flush()
     assert [(c.question, c.count) for c in first.unanswered()] == [
         ("Waar vind ik een webinar over rouw?", 2)
     ]
@@ -118,6 +120,7 @@ def test_two_app_instances_share_one_log(url):
 
 def test_questions_older_than_the_retention_period_are_deleted(url):
     log = FeedbackLog(url, retention_days=90)
+    assert log.purge() == 0  # the next automatic purge is an hour away
     old = datetime.now(UTC) - timedelta(days=91)
     log.record_question("Een oude vraag", "no_answer", [], at=old)
     log.record_feedback("Een oude vraag", "answer", [], liked=False, at=old)
@@ -130,7 +133,10 @@ def test_questions_older_than_the_retention_period_are_deleted(url):
 def test_writing_purges_expired_questions_by_itself(tmp_path):
     log = FeedbackLog(tmp_path / "f.db", retention_days=1)
     log.record_question("Een oude vraag", "no_answer", [], at=datetime.now(UTC) - timedelta(days=2))
-    FeedbackLog(tmp_path / "f.db", retention_days=1).record_question("Nieuw", "no_answer", [])
+    log.flush()
+    other = FeedbackLog(tmp_path / "f.db", retention_days=1)
+    other.record_question("Nieuw", "no_answer", [])
+    other.flush()
     assert [c.question for c in log.unanswered()] == ["Nieuw"]
 
 
@@ -138,22 +144,25 @@ def test_the_sqlite_database_and_its_folder_are_owner_only(tmp_path):
     settings = make_settings(tmp_path / "corpus", tmp_path / "data")
     log = FeedbackLog.from_settings(settings)
     log.record_question("Wat is hechting?", "no_answer", [])
+    log.flush()
     assert stat.S_IMODE(os.stat(tmp_path / "data").st_mode) == 0o700
     assert stat.S_IMODE(os.stat(settings.feedback_db).st_mode) == 0o600
 
 
 def test_an_existing_world_readable_database_is_made_owner_only(tmp_path):
-    FeedbackLog(tmp_path / "d" / "f.db").record_question("x", "no_answer", [])
+    FeedbackLog(tmp_path / "d" / "f.db").unanswered()
     os.chmod(tmp_path / "d" / "f.db", 0o644)
     os.chmod(tmp_path / "d", 0o755)
-    FeedbackLog(tmp_path / "d" / "f.db").record_question("y", "no_answer", [])
+    FeedbackLog(tmp_path / "d" / "f.db").unanswered()
     assert stat.S_IMODE(os.stat(tmp_path / "d" / "f.db").st_mode) == 0o600
     assert stat.S_IMODE(os.stat(tmp_path / "d").st_mode) == 0o700
 
 
 def test_the_feedback_url_setting_chooses_the_database(tmp_path, postgres):
     settings = make_settings(tmp_path / "corpus", tmp_path / "data", feedback_url=postgres.url)
-    FeedbackLog.from_settings(settings).record_question("Gedeeld?", "no_answer", [])
+    log = FeedbackLog.from_settings(settings)
+    log.record_question("Gedeeld?", "no_answer", [])
+    log.flush()
     assert not settings.feedback_db.exists()
     assert [c.question for c in FeedbackLog(postgres.url).unanswered()] == ["Gedeeld?"]
 
@@ -204,3 +213,13 @@ def test_a_log_written_by_the_previous_version_is_upgraded_in_place(tmp_path):
 def test_ages_and_care_organisations_are_kept_for_curators():
     question = "Welk werkboek heeft Bartiméus gemaakt voor kinderen van 2 tot 5 jaar?"
     assert redact(question) == question
+
+
+def test_a_write_failure_is_logged_without_the_question(tmp_path, caplog):
+    from chroma_server import free_port
+
+    log = FeedbackLog(f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/x")
+    log.record_question("Jan de Vries slaat zijn begeleider", "no_answer", [])
+    assert log.flush(60)
+    assert "question log: a write failed" in caplog.text
+    assert "Jan" not in caplog.text and "slaat" not in caplog.text
