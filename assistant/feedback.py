@@ -72,6 +72,7 @@ _TAGS = {
 _KEEP_TAGS = {"leeftijd", "zorginstelling", "ziekenhuis"}
 
 _deduce_lock = threading.Lock()
+_warm_up_lock = threading.Lock()
 _deduce_model = None
 
 
@@ -88,11 +89,17 @@ def _deduce():
         return _deduce_model
 
 
+_warm_up: threading.Thread | None = None
+
+
 def warm_up() -> threading.Thread:
-    """Load deduce in the background so the first logged question does not wait for it."""
-    thread = threading.Thread(target=_deduce, name="deduce-warm-up", daemon=True)
-    thread.start()
-    return thread
+    """Start loading deduce in the background (once per process)."""
+    global _warm_up
+    with _warm_up_lock:
+        if _warm_up is None:
+            _warm_up = threading.Thread(target=_deduce, name="deduce-warm-up", daemon=True)
+            _warm_up.start()
+        return _warm_up
 
 
 def redact(text: str) -> str:
@@ -207,18 +214,17 @@ class FeedbackLog:
         self._jobs: queue.Queue[Callable[[], None]] = queue.Queue()
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
+        if log_questions:
+            warm_up()  # so the curator view does not wait for it either
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FeedbackLog:
-        log_ = cls(
+        return cls(
             settings.feedback_url or settings.feedback_db,
             settings.log_questions,
             settings.retention_days,
             private_dir=settings.data_dir,
         )
-        if settings.log_questions:
-            warm_up()
-        return log_
 
     # -- connection --------------------------------------------------------------------------
     def _unavailable(self, exc: BaseException) -> FeedbackUnavailableError:
