@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import multiprocessing
 import os
 import queue
 import re
@@ -22,6 +23,8 @@ import stat
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -71,39 +74,23 @@ _TAGS = {
 # lacks ("kinderen van 2 tot 5 jaar", "het werkboek van Bartiméus").
 _KEEP_TAGS = {"leeftijd", "zorginstelling", "ziekenhuis"}
 
-_deduce_lock = threading.Lock()
-_warm_up_lock = threading.Lock()
 _deduce_model = None
 
 
 def _deduce():
-    """deduce's lookup structures, loaded once per process (about 1 GB, 10-50 s): read-only."""
+    """deduce's lookup structures (about 1 GB, 10-50 s to load); read-only once loaded."""
     global _deduce_model
-    with _deduce_lock:
-        if _deduce_model is None:
-            started = time.perf_counter()
-            from deduce import Deduce
+    if _deduce_model is None:
+        started = time.perf_counter()
+        from deduce import Deduce
 
-            _deduce_model = Deduce()
-            log.info("deduce loaded in %.1f s", time.perf_counter() - started)
-        return _deduce_model
-
-
-_warm_up: threading.Thread | None = None
+        _deduce_model = Deduce()
+        log.info("deduce loaded in %.1f s", time.perf_counter() - started)
+    return _deduce_model
 
 
-def warm_up() -> threading.Thread:
-    """Start loading deduce in the background (once per process)."""
-    global _warm_up
-    with _warm_up_lock:
-        if _warm_up is None:
-            _warm_up = threading.Thread(target=_deduce, name="deduce-warm-up", daemon=True)
-            _warm_up.start()
-        return _warm_up
-
-
-def redact(text: str) -> str:
-    """The text with personal data replaced by placeholders such as [naam] and [adres]."""
+def _redact_here(text: str) -> str:
+    """What redact() does; runs in the redaction worker process."""
     text = text[:MAX_ANSWER]
     for _name, pattern, placeholder in _PATTERNS:
         text = pattern.sub(placeholder, text)
@@ -119,6 +106,39 @@ def redact(text: str) -> str:
         at = a.end_char
     parts.append(text[at:])
     return "".join(parts)
+
+
+# deduce runs in one worker process per app process: its 1 GB stays out of the app, and its
+# load (one long unpickling that holds the GIL) never freezes the threads answering questions.
+# One per process, shared by every FeedbackLog, like a loaded model.
+_pool_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+
+def _worker() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_deduce
+            )
+        return _pool
+
+
+def warm_up() -> None:
+    """Start the redaction worker, which loads deduce, in the background."""
+    _worker().submit(len, "")
+
+
+def redact(text: str) -> str:
+    """The text with personal data replaced by placeholders such as [naam] and [adres]."""
+    global _pool
+    try:
+        return _worker().submit(_redact_here, text).result()
+    except BrokenProcessPool:
+        with _pool_lock:
+            _pool = None  # the next call starts a new worker
+        raise
 
 
 @dataclass
@@ -449,7 +469,8 @@ def _create_schema(engine: sa.Engine) -> None:
     """Create the tables, and add columns that logs of earlier versions lack."""
     try:
         _metadata.create_all(engine)
-    except sa.exc.IntegrityError:  # another instance created them at the same moment
+    except (sa.exc.IntegrityError, sa.exc.OperationalError, sa.exc.ProgrammingError):
+        time.sleep(0.5)  # another instance created them at the same moment: they exist now
         _metadata.create_all(engine)
     inspector = sa.inspect(engine)
     with engine.begin() as conn:

@@ -156,7 +156,8 @@ class Retriever:
             self.refresh()
         if self._snapshot is None:
             raise IndexMissingError(
-                "Er is nog geen index. Bouw die met 'python ingest.py' (of 'make run')."
+                "De kennisbank is nog niet klaar. Probeer het later opnieuw.",
+                details="er is nog geen index; bouw die met 'python ingest.py' (of 'make run')",
             )
         return self._snapshot
 

@@ -100,8 +100,9 @@ def test_a_huge_file_is_refused_and_the_index_is_unchanged(mini_corpus, tmp_path
 
 def test_without_an_index_the_library_says_how_to_build_one(mini_corpus, tmp_path, embedder):
     assistant = Assistant.from_settings(make_settings(mini_corpus, tmp_path / "leeg"), embedder)
-    with pytest.raises(IndexMissingError, match="python ingest.py"):
+    with pytest.raises(IndexMissingError, match="nog niet klaar") as caught:
         assistant.ask("Wat is hechting?")
+    assert "python ingest.py" in caught.value.details
 
 
 def test_the_cli_rebuilds_a_missing_data_dir(mini_corpus, tmp_path):
