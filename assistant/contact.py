@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 PLACEHOLDER = re.compile(r"\[\s*NOG INVULLEN[^\]]*\]", re.IGNORECASE)
 _ITEM = re.compile(r"^\s*[-*]\s*(?P<label>[^:]{1,40}):\s*(?P<value>.*\S)?\s*$")
-_URL = re.compile(r"https?://[^\s<>()\]]+", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>(),\]]+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CONTACT_PREFIX = re.compile(r"^\s*contact\s+met\s+", re.IGNORECASE)
 _HEADING = re.compile(r"^\s*(#+\s*|\*\*)(?P<text>.*?)(\*\*)?\s*$")

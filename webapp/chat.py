@@ -279,7 +279,6 @@ class ChatPage:
     # -- layout -------------------------------------------------------------------------------
     def build(self) -> None:
         """The page's components and events, inside the current Blocks/route context."""
-        gr.Navbar(visible=False)
         gr.HTML(
             f"<header class='kop'><h1>{TITLE}</h1><p>{render.esc(INTRO)}</p></header>",
             elem_id="kop",

@@ -257,7 +257,6 @@ class CuratorPage:
         return o.status, o.documents, o.unanswered, o.disliked
 
     def build(self) -> None:
-        gr.Navbar(visible=False)
         gr.HTML(
             f"<header class='kop'><h1>{TITLE}: redactie</h1><p>Overzicht van de index, van "
             "vragen zonder antwoord en van antwoorden met een duim omlaag.</p></header>"

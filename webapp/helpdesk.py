@@ -86,7 +86,6 @@ class HelpdeskPage:
             log.exception("could not record the helpdesk question")
 
     def build(self) -> None:
-        gr.Navbar(visible=False)
         gr.HTML(
             f"<header class='kop'><h1>{TITLE}: helpdesk</h1><p>{render.esc(INTRO)}</p></header>"
         )

@@ -34,6 +34,9 @@ button.primary, .primary > button, button.lg.primary, button.md.primary, button.
 button.primary:hover {background: var(--hechting-accent-hover) !important;}
 button.secondary {color: #1f2328 !important;}
 .gradio-container a {color: var(--hechting-accent);}
+.gesprek a, .contact-blok a, .bronnen a {text-decoration: underline;}
+.gradio-container .or, .gradio-container .wrap .or, [data-testid="block-label"], .upload-text
+  {color: var(--hechting-muted) !important; opacity: 1 !important;}
 .gradio-container :focus-visible, .gesprek :focus-visible {
   outline: 3px solid #111 !important; outline-offset: 2px !important;
   box-shadow: 0 0 0 5px #fff !important;}
@@ -41,7 +44,7 @@ button.secondary {color: #1f2328 !important;}
   color: var(--hechting-accent) !important; border-color: var(--hechting-accent) !important;}
 .sr-only {position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0,0,0,0); white-space: nowrap; border: 0;}
-footer {display: none !important;}
+footer, .nav-holder {display: none !important;}
 .kop h1 {font-size: 1.6rem; margin: 0 0 .25rem 0;}
 .kop p {margin: 0; color: var(--hechting-muted);}
 
@@ -79,7 +82,8 @@ details.bron .pad {font-size: .85em; color: var(--hechting-muted);}
 .toelichting textarea {width: 100%; box-sizing: border-box; min-height: 3.2em; font: inherit;
   border: 1px solid #6b7280; border-radius: 6px; padding: .3rem .5rem; margin: .25rem 0;}
 .bevestiging {color: #14532d; font-weight: 600; animation: verdwijn 5s forwards;}
-@keyframes verdwijn {0%, 70% {opacity: 1;} 100% {opacity: 0; visibility: hidden;}}
+/* disappears at once (no fading text with too little contrast) */
+@keyframes verdwijn {0%, 99% {visibility: visible;} 100% {visibility: hidden;}}
 .spoed {background: var(--hechting-urgent); color: #fff; border-radius: 10px; padding: .7rem 1rem;
   margin: 0 0 1rem 0; scroll-margin-top: 8px;}
 .spoed a {color: #fff !important; font-weight: 700; text-decoration: underline;}
