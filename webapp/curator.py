@@ -197,7 +197,8 @@ class CuratorPage:
         when = local_time(str(info.get("ingested_at", ""))) or "onbekend"
         summary = (
             f"De index bevat {len(docs)} documenten (bijgewerkt op {when}). "
-            f"{len(unanswered)} vragen zonder antwoord, {len(disliked)} antwoorden met een duim omlaag."
+            f"{_count(len(unanswered), 'vraag', 'vragen')} zonder antwoord, "
+            f"{_count(len(disliked), 'antwoord', 'antwoorden')} met een duim omlaag."
         )
         return Overview(
             f"{status}\n\n{summary}".strip(),
@@ -291,3 +292,7 @@ def index_status(report) -> str:
     if not parts:
         return "De index is bijgewerkt: er was niets gewijzigd."
     return "De index is bijgewerkt: " + ", ".join(parts) + "."
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"

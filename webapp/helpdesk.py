@@ -11,6 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from assistant.compose import CONTACT_HEADING
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackLog
 from assistant.pipeline import Assistant, clean, extract_question
@@ -28,6 +29,7 @@ NOTHING = "Plak eerst een vraag of e-mail, of kies een .eml-bestand."
 BAD_FILE = "Dit bestand kon ik niet lezen. Kies een e-mail die je als .eml hebt opgeslagen."
 NO_SOURCES = "<p><em>Er zijn geen bronnen bij dit concept.</em></p>"
 MAX_EML_BYTES = 2_000_000
+SIGN_OFF = "Met vriendelijke groet"
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -70,7 +72,16 @@ class HelpdeskPage:
             return "", f"<p>{render.esc(UNAVAILABLE)}</p>{contact}"
         self._log(text, draft)
         sources = render.sources_html(draft.sources, "concept") or NO_SOURCES
-        return render.without_placeholders(draft.text), sources
+        return self.with_contact_block(draft.text), sources
+
+    def with_contact_block(self, text: str) -> str:
+        """The draft with the team's full contact block as parsed (no placeholders or promotion)."""
+        start = text.find(CONTACT_HEADING)
+        end = text.find(SIGN_OFF, start) if start >= 0 else -1
+        if start >= 0 and end > start:
+            contact = self.contacts.update(text[start:end])
+            return f"{text[:start]}{contact.full_text()}\n\n{text[end:]}"
+        return render.without_placeholders(text)
 
     def _log(self, text: str, draft) -> None:
         questions = getattr(draft, "questions", None) or [extract_question(clean(text))]
