@@ -77,6 +77,9 @@ def test_an_answer_has_clickable_citations_one_sources_list_and_a_short_contact_
     assert answer.locator(".bronnen").count() == 1
     assert "(informatie)" in answer.locator(".bronnen summary").first.inner_text()
     assert "corpus/" not in page.locator("#gesprek").inner_text()
+    # what a screen reader reads is the text, not raw Markdown
+    assert "**" not in page.locator("#gesprek").inner_text()
+    assert page.locator("#gesprek [aria-label*='*']").count() == 0
     passage = answer.locator("details.bron blockquote").first
     assert not passage.is_visible()
     answer.locator("a.bronlink").first.click()

@@ -105,6 +105,7 @@ class HelpdeskPage:
             label="Of kies een e-mail (.eml)",
             file_types=[".eml"],
             type="filepath",
+            height=120,
             elem_id="eml",
         )
         make = gr.Button("Maak concept", variant="primary", elem_id="maak-concept")
