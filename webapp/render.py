@@ -16,7 +16,7 @@ from assistant.contact import PLACEHOLDER, ContactInfo
 # Phone numbers in referral and contact text: the short emergency numbers and Dutch numbers
 # with 10 digits (0800/0900 numbers may be shorter). Not part of a web address ("113.nl").
 PHONE = re.compile(
-    r"(?<![\w./-])(?:112|113|0[89]00[\s-]?\d{4,7}|0\d{1,3}[\s-]?\d{6,8}|\+31[\s-]?\d[\d\s-]{7,11}\d)"
+    r"(?<![\w./-])(?:112|113|0[89]00[\s-]?\d{4,7}|0(?:[\s-]?\d){9}|\+31(?:[\s-]?\d){9})"
     r"(?![\w-]|\.\w)"
 )
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
