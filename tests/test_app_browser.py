@@ -98,6 +98,9 @@ def test_an_urgent_answer_shows_a_red_banner_with_tel_links_in_view(browser, app
     assert banner.locator("a[href='tel:113']").count() == 1
     assert banner.locator("a[href='tel:08000113']").count() == 1
     assert in_viewport(page, "#spoed a[href='tel:113']")
+    assert in_viewport(page, "#beurt-2 .vraag")  # the urgent answer starts right below it
+    top = page.locator("#antwoord-2").bounding_box()["y"]
+    assert top < page.viewport_size["height"] * 0.75
     assert banner.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(164, 22, 26)"
     page.screenshot(path=str(output_dir / f"chat-urgent-{size}.png"))
     page.context.close()

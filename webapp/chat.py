@@ -39,7 +39,7 @@ COMMENT_EMPTY = "Typ eerst een toelichting, of laat het veld leeg als je niets w
 FEEDBACK_FAILED = "Je beoordeling kon niet worden opgeslagen. Probeer het later nog eens."
 
 # Runs in the browser: citations open their source, thumbs and comments go to Python,
-# and each new answer scrolls into view at its start (the urgent banner first).
+# and each new answer scrolls into view at its start, below the (pinned) urgent banner.
 CONVERSATION_JS = """
 element.addEventListener('click', (e) => {
   const thumb = e.target.closest('button[data-duim]');
@@ -63,9 +63,15 @@ watch('value', () => {
   const mark = root.dataset.nieuw || '';
   if (!mark || element.dataset.gezien === mark) return;
   element.dataset.gezien = mark;
-  const target = root.dataset.spoed === '1' ? element.querySelector('#spoed')
-    : element.querySelector('#beurt-' + root.dataset.beurt);
-  if (target) { target.scrollIntoView({block: 'start'}); }
+  const target = element.querySelector('#beurt-' + root.dataset.beurt);
+  const banner = element.querySelector('#spoed');
+  if (!target) return;
+  // The banner stays pinned at the top; the new turn starts just below it.
+  target.style.scrollMarginTop = (banner ? banner.offsetHeight + 16 : 8) + 'px';
+  target.scrollIntoView({block: 'start'});
+  if (banner && root.dataset.spoed === '1' && banner.getBoundingClientRect().top < 0) {
+    banner.scrollIntoView({block: 'start'});  // never leave the referral out of sight
+  }
 });
 """
 

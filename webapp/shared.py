@@ -25,7 +25,7 @@ CSS = """
   --hechting-muted: #4a4f57;         /* 8.2:1 on white */
   --hechting-urgent: #a4161a;        /* 7.0:1 with white */
 }
-.gradio-container {max-width: 900px !important; margin: auto; font-family: system-ui, "DejaVu Sans", Arial, sans-serif !important;}
+.gradio-container {max-width: 900px !important; margin: auto; overflow: clip !important; font-family: system-ui, "DejaVu Sans", Arial, sans-serif !important;}
 .gradio-container, .gradio-container * {font-family: system-ui, "DejaVu Sans", Arial, sans-serif;}
 textarea::placeholder, input::placeholder {color: var(--hechting-muted) !important; opacity: 1 !important;}
 button.primary, .primary > button, button.lg.primary, button.md.primary, button.sm.primary {
@@ -85,7 +85,7 @@ details.bron .pad {font-size: .85em; color: var(--hechting-muted);}
 /* disappears at once (no fading text with too little contrast) */
 @keyframes verdwijn {0%, 99% {visibility: visible;} 100% {visibility: hidden;}}
 .spoed {background: var(--hechting-urgent); color: #fff; border-radius: 10px; padding: .7rem 1rem;
-  margin: 0 0 1rem 0; scroll-margin-top: 8px;}
+  margin: 0 0 1rem 0; scroll-margin-top: 8px; position: sticky; top: 0; z-index: 5;}
 .spoed a {color: #fff !important; font-weight: 700; text-decoration: underline;}
 .spoed-kop {display: flex; gap: .5rem; align-items: center; margin: 0 0 .3rem 0;}
 .spoed ul {margin: 0; padding-left: 1.2rem;}
