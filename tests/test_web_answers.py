@@ -84,3 +84,23 @@ def test_an_urgent_answer_puts_the_referral_in_the_banner_with_tel_links(chat):
 def test_phone_numbers_in_referral_text_become_tel_links(text, links):
     found = [h for h in render.phone_links(render.esc(text)).split("'") if h.startswith("tel:")]
     assert found == links
+
+
+def test_a_soft_signal_referral_is_shown_first_with_tel_links():
+    from types import SimpleNamespace
+
+    chat = ChatPage(None, None, ContactBook())
+    answer = SimpleNamespace(
+        question="Hoe ga ik om met iemand die zichzelf pijn doet?",
+        kind="answer",
+        answer="",
+        body="Dit staat hierover in onze informatie: iets. [1]",
+        sources=[],
+        referral="Maak je je zorgen om iemands veiligheid? Bel 113 of 0800-0113.",
+        contact="",
+    )
+    turn = chat._turn_of(answer, {"question": answer.question})
+    html = chat.render([turn])
+    referral = html.split("class='verwijzing'")[1]
+    assert referral.index("tel:113") < referral.index("Dit staat hierover")
+    assert "<a href='tel:08000113'>0800-0113</a>" in referral
