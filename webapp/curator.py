@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import gradio as gr
@@ -112,8 +112,6 @@ def local_time(iso: str) -> str:
     except ValueError:
         return iso
     if moment.tzinfo is None:
-        from datetime import UTC
-
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(LOCAL_TIME).strftime("%d-%m-%Y %H:%M")
 
@@ -121,7 +119,10 @@ def local_time(iso: str) -> str:
 def table(caption: str, headers: list[str], rows: list[list[str]], empty: str, elem_id: str) -> str:
     """A table that fits its container; on a phone each row becomes a card (see CSS)."""
     if not rows:
-        return f"<div id='{elem_id}'><p class='tabel-kop'><strong>{render.esc(caption)}</strong></p><p>{render.esc(empty)}</p></div>"
+        return (
+            f"<div id='{elem_id}'><p class='tabel-kop'><strong>{render.esc(caption)}</strong></p>"
+            f"<p>{render.esc(empty)}</p></div>"
+        )
     head = "".join(f"<th scope='col'>{render.esc(h)}</th>" for h in headers)
     body = "".join(
         "<tr>"
