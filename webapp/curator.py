@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -116,7 +117,14 @@ def local_time(iso: str) -> str:
     return moment.astimezone(LOCAL_TIME).strftime("%d-%m-%Y %H:%M")
 
 
-def table(caption: str, headers: list[str], rows: list[list[str]], empty: str, elem_id: str) -> str:
+def table(
+    caption: str,
+    headers: list[str],
+    rows: list[list[str]],
+    empty: str,
+    elem_id: str,
+    widths: list[int] | None = None,
+) -> str:
     """A table that fits its container; on a phone each row becomes a card (see CSS)."""
     if not rows:
         return (
@@ -124,6 +132,7 @@ def table(caption: str, headers: list[str], rows: list[list[str]], empty: str, e
             f"<p>{render.esc(empty)}</p></div>"
         )
     head = "".join(f"<th scope='col'>{render.esc(h)}</th>" for h in headers)
+    cols = "".join(f"<col style='width:{w}%'>" for w in widths or [])
     body = "".join(
         "<tr>"
         + "".join(
@@ -135,7 +144,7 @@ def table(caption: str, headers: list[str], rows: list[list[str]], empty: str, e
     )
     return (
         f"<div id='{elem_id}'><table class='tabel'><caption>{render.esc(caption)}</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        f"<colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
     )
 
 
@@ -187,7 +196,7 @@ class CuratorPage:
         disliked = [
             [
                 r.question,
-                r.answer or "(niet bewaard)",
+                plain(r.answer) or "(niet bewaard)",
                 ", ".join(r.sources),
                 r.comment,
                 local_time(r.given_at),
@@ -209,6 +218,7 @@ class CuratorPage:
                 docs,
                 "De index is leeg.",
                 "documenten",
+                [30, 12, 9, 19, 30],
             ),
             table(
                 "Vragen zonder antwoord",
@@ -216,6 +226,7 @@ class CuratorPage:
                 unanswered,
                 "Er zijn geen vragen zonder antwoord.",
                 "onbeantwoord-tabel",
+                [55, 15, 10, 20],
             ),
             table(
                 "Antwoorden met een duim omlaag",
@@ -223,6 +234,7 @@ class CuratorPage:
                 disliked,
                 "Er zijn geen negatief beoordeelde antwoorden.",
                 "afgekeurd-tabel",
+                [20, 42, 12, 14, 12],
             ),
         )
 
@@ -297,3 +309,8 @@ def index_status(report) -> str:
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
+
+
+def plain(markdown: str) -> str:
+    """An answer as text: bold markers removed."""
+    return re.sub(r"\*\*(.+?)\*\*", r"\1", markdown or "")
