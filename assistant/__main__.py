@@ -36,6 +36,17 @@ def _assistant(settings, build_if_missing: bool = True):
     return assistant
 
 
+def _contact_warnings(docs, contact_id: str) -> list[str]:
+    """Dutch warnings about contact details that are still placeholders."""
+    from .contact import parse_contact, placeholder_warning
+
+    contact = next((d for d in docs if d.id == contact_id), None)
+    if contact is None:
+        return []
+    warning = placeholder_warning(parse_contact(contact.body, contact.title), contact.path)
+    return [warning] if warning else []
+
+
 def cmd_ingest(args) -> int:
     from .pipeline import build_ingestor
 
@@ -43,10 +54,13 @@ def cmd_ingest(args) -> int:
     ingestor = build_ingestor(settings)
     if args.check:
         docs = ingestor.check()
+        warnings = _contact_warnings(docs, settings.contact_id)
         if args.json:
-            print(json.dumps({"ok": True, "documents": len(docs)}))
+            print(json.dumps({"ok": True, "documents": len(docs), "warnings": warnings}))
         else:
             print(f"De corpus is in orde: {len(docs)} documenten.")
+            for warning in warnings:
+                print(warning, file=sys.stderr)
         return 0
     bar = None
 

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -129,6 +128,7 @@ def rss_mb(pid: int) -> dict:
 def app_benchmarks(data: Path, users: int = 20, seconds: float = 60) -> dict:
     from app_server import AppServer
     from gradio_client import Client
+    from load import run_load
 
     server = AppServer(ROOT / "corpus", data)
     t = time.perf_counter()
@@ -137,34 +137,7 @@ def app_benchmarks(data: Path, users: int = 20, seconds: float = 60) -> dict:
     client.predict("Wat is hechting?", api_name="/ask")
     cold = time.perf_counter() - t
     after_start = rss_mb(server.process.pid)
-    qs = questions(200)
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-
-    def user(k: int) -> None:
-        c = Client(server.url, verbose=False)
-        i = k
-        while time.monotonic() < deadline:
-            start = time.perf_counter()
-            try:
-                result = json.loads(c.predict(qs[i % len(qs)], api_name="/ask"))
-                ok = result["kind"] in ("answer", "no_answer", "urgent")
-            except Exception:  # noqa: BLE001
-                ok = False
-            with lock:
-                latencies.append((time.perf_counter() - start) * 1000)
-                errors[0] += 0 if ok else 1
-            i += users
-
-    threads = [threading.Thread(target=user, args=(k,)) for k in range(users)]
-    started = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    elapsed = time.perf_counter() - started
+    load = {via: run_load(server.url, via, users, seconds) for via in ("api", "gradio")}
     after_load = rss_mb(server.process.pid)
     server.stop()
     return {
@@ -174,14 +147,7 @@ def app_benchmarks(data: Path, users: int = 20, seconds: float = 60) -> dict:
             "after_load": round(after_load["VmRSS"], 1),
             "peak": round(after_load["VmHWM"], 1),
         },
-        "load": {
-            "users": users,
-            "seconds": round(elapsed, 1),
-            "requests_per_s": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(pct(latencies, 50), 1),
-            "p95_ms": round(pct(latencies, 95), 1),
-            "errors": errors[0],
-        },
+        "load": load,
     }
 
 
@@ -360,9 +326,12 @@ def table(r: dict) -> str:
             "app RSS MB after start / load / peak",
             f"{r['app_rss_mb']['after_start']} / {r['app_rss_mb']['after_load']} / {r['app_rss_mb']['peak']}",
         ),
-        (
-            "load: users, req/s, p50/p95 ms, errors",
-            f"{r['load']['users']}, {r['load']['requests_per_s']}, {r['load']['p50_ms']} / {r['load']['p95_ms']}, {r['load']['errors']}",
+        *(
+            (
+                f"load via {via}: users, req/s, p50/p95 ms, errors",
+                f"{x['users']}, {x['requests_per_s']}, {x['p50_ms']} / {x['p95_ms']}, {x['errors']}",
+            )
+            for via, x in r["load"].items()
         ),
         (
             "right@1 ours / langchain dense",
