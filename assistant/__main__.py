@@ -96,10 +96,12 @@ def cmd_ask(args) -> int:
 
 
 def cmd_draft(args) -> int:
-    if args.file in (None, "-"):
-        text = sys.stdin.read()
-    else:
-        text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+    from .mail import is_eml
+
+    raw = sys.stdin.buffer.read() if args.file in (None, "-") else Path(args.file).read_bytes()
+    # A message source (.eml) is parsed as bytes: its own headers name the charsets.
+    eml = is_eml(raw) or str(args.file or "").lower().endswith(".eml")
+    text = raw if eml else raw.decode("utf-8", errors="replace")
     draft = _assistant(_settings()).draft(text)
     print(_dump(draft) if args.json else draft.text)
     return 0
