@@ -288,6 +288,7 @@ _FIXED = {LEAD_IN, LEAD_IN_RESOURCE, SPECIFIC_CLIENT, URGENT_AFTER, "---"}
 
 def _strip(markdown: str, answer: Answer) -> str:
     """The grounded statements of a chat answer: no lead-in, advice, source list or contact."""
+    markdown = getattr(answer, "body", "") or markdown
     if answer.contact:
         markdown = markdown.replace(answer.contact, "")
     kept = []

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
-from .embeddings import Embedder
+from .embeddings import Embedder, make_embedder
 from .retrieval import DocumentInfo, Retriever
 from .routing import Router
 from .settings import Settings
@@ -45,7 +45,7 @@ class Assistant:
         store = Store.from_location(
             settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
         )
-        embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
+        embedder = embedder or make_embedder(settings.embedding_model)
         retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
         router = Router(settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage)
         return cls(retriever, router, Composer(retriever.terms, retriever.idf), settings.contact_id)
@@ -83,6 +83,10 @@ class Assistant:
             return self.composer.answer(question, route, retrieval, contact)
         return self.composer.no_answer(question, route, retrieval, contact)
 
+    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Answer]:
+        """Answers whose text grows; the last one is final (extractive: just the one)."""
+        yield self.ask(question, history)
+
     def draft(self, text: str | bytes) -> Draft:
         """A reply to an incoming e-mail (plain text or a whole .eml source) for the helpdesk
         to check and send."""
@@ -103,7 +107,7 @@ def build_ingestor(settings: Settings, embedder: Embedder | None = None, root: P
     store = Store.from_location(
         settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
     )
-    embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
+    embedder = embedder or make_embedder(settings.embedding_model)
     return Ingestor(
         store,
         embedder,
