@@ -27,6 +27,7 @@ from .compose import (
 )
 from .mail import Email, greeting_name, read_email
 from .retrieval import DocumentInfo
+from .text import STOPWORDS
 
 if TYPE_CHECKING:
     from .pipeline import Assistant
@@ -134,6 +135,9 @@ REMOVED = "[verwijderd]"
 MAX_QUESTION_TERMS = 10  # a longer "question" (a whole paragraph) keeps its rarest words
 SHORT_QUESTION_TERMS = 3  # below this many topic words the story may add context
 CONTEXT_WORDS = 3
+# A reason clause says why the sender asks, not what ("..., want ik moet twee Engelse bronnen
+# hebben"): the question is the part before it.
+REASON_CLAUSE = re.compile(r",?\s+\b(want|omdat|zodat|aangezien|zodoende)\b", re.I)
 
 
 @dataclass
@@ -146,8 +150,9 @@ class Section:
 class DraftWriter:
     """Reads an e-mail, answers each question with the assistant, writes the reply."""
 
-    def __init__(self, assistant: Assistant):
+    def __init__(self, assistant: Assistant, common_zipf: float = 4.3):
         self.assistant = assistant
+        self.common_zipf = common_zipf
 
     # -- queries ---------------------------------------------------------------------------
     def _rarest(self, text: str, limit: int, exclude: set[str] = frozenset()) -> list[str]:
@@ -166,17 +171,51 @@ class DraftWriter:
         order = {w: i for i, w in enumerate(re.findall(r"[\wÀ-ÿ'-]+", text))}
         return sorted((w for _, w in best), key=lambda w: order.get(w, 0))
 
-    def query(self, question: str, mail: Email) -> str:
-        """The question central; a few rare words of the story when it is short."""
+    def query(self, question: str, mail: Email, lead: str = "") -> str:
+        """The question central; a few rare words of what it leans on, or of the story.
+
+        Words that would only dilute it are left out: the e-mail's personal data, and words
+        the corpus does not know that are common in Dutch ("las", "laatst", "naam"): they carry
+        no topic. Rare unknown words stay ("wachtlijst", "CIZ"): they show what the corpus
+        cannot answer.
+        """
         retriever = self.assistant.retriever
+        if lead and question.startswith(lead):
+            question = question[len(lead) :].strip()
+        question = REASON_CLAUSE.split(question, maxsplit=1)[0]
+        question = self._focus(question, mail)
         own = set(retriever.terms(question))
         if len(own) > MAX_QUESTION_TERMS:
             question = " ".join(self._rarest(question, MAX_QUESTION_TERMS))
-        if len(own) >= SHORT_QUESTION_TERMS:
-            return question
-        story = f"{mail.subject} {mail.context}"
-        extra = self._rarest(story, CONTEXT_WORDS, exclude=own)
+        extra: list[str] = []
+        if lead:
+            extra = self._rarest(self._focus(lead, mail, True), CONTEXT_WORDS, exclude=own)
+        elif len(own) < SHORT_QUESTION_TERMS:
+            story = self._focus(f"{mail.subject} {mail.context}", mail, True)
+            extra = self._rarest(story, CONTEXT_WORDS, exclude=own)
         return " ".join([question, *extra]).strip()
+
+    def _focus(self, text: str, mail: Email, specialised: bool = False) -> str:
+        """The text without the e-mail's personal data and without words that are common in
+        Dutch but unknown to the corpus; `specialised` also drops common words the corpus knows
+        (story words used as context must name the topic, like "vermijdend", not "gesprek")."""
+        from wordfreq import zipf_frequency
+
+        personal = {p.lower() for p in mail.personal}
+        retriever = self.assistant.retriever
+        kept = []
+        for token in text.split():
+            word = token.strip(".,;:!?()\"'“”‘’").lower()
+            if word in personal:
+                continue
+            if word.endswith("'s") and retriever.terms(word[:-2]):  # "baby's" -> "baby"
+                token = word = word[:-2]
+            if word and word not in STOPWORDS:
+                common = zipf_frequency(word, "nl") >= self.common_zipf
+                if common and (specialised or not retriever.terms(word)):
+                    continue
+            kept.append(token)
+        return " ".join(kept)
 
     # -- the draft ---------------------------------------------------------------------------
     def write(self, raw: str | bytes) -> Draft:
@@ -191,7 +230,11 @@ class DraftWriter:
         if not questions:  # no question found: the whole message is the question
             fallback = " ".join(p for p in (mail.subject, mail.body) if p).strip()
             questions = [fallback] if fallback else []
-        sections = [Section(q, self.query(q, mail), Answer("", "no_answer", "")) for q in questions]
+        leads = mail.leads + [""] * len(questions)
+        sections = [
+            Section(q, self.query(q, mail, lead), Answer("", "no_answer", ""))
+            for q, lead in zip(questions, leads, strict=False)
+        ]
         for section in sections:
             section.answer = self.assistant.ask(section.query)
         answered = [s for s in sections if s.answer.kind == "answer" and s.answer.sources]

@@ -150,6 +150,7 @@ class Email:
     role: str  # "ouder" | "familie" | "professional" | "onbekend"
     questions: list[str] = field(default_factory=list)
     context: str = ""  # the story around the questions
+    leads: list[str] = field(default_factory=list)  # per question: the sentence it leans on
     subject: str = ""
     quoted: str = ""  # earlier messages quoted below the reply
     personal: list[str] = field(default_factory=list)  # strings that must never reach a reply
@@ -181,7 +182,7 @@ def read_email(raw: str | bytes) -> Email:
     name = signature_name(signature) or from_name
     # A closing in the body's last line ("Groet, Marja") leaves the name in the signature part.
     story = _sentences(body)
-    questions, context = find_questions(story)
+    questions, context, leads = find_questions(story)
     everything = f"{greeting}\n{body}\n{signature}"
     mail = Email(
         greeting=greeting,
@@ -192,6 +193,7 @@ def read_email(raw: str | bytes) -> Email:
         role=role_of(f"{body}\n{signature}"),
         questions=questions,
         context=context,
+        leads=leads,
         subject=subject,
         quoted=quoted,
     )
@@ -438,13 +440,15 @@ def has_content(sentence: str) -> bool:
     return any(w not in STOPWORDS and len(w) > 2 for w in words(sentence))
 
 
-def find_questions(story: list[str]) -> tuple[list[str], str]:
+def find_questions(story: list[str]) -> tuple[list[str], str, list[str]]:
     """(the questions asked, the rest of the story). A question without a topic of its own
     ("Wat betekent dat?", "Kunt u mij helpen?") is read together with the sentence before it;
     a request without a topic and without a question mark ("Graag hoor ik van u.") is none."""
     questions: list[str] = []
+    leads: list[str] = []
     context: list[str] = []
     for i, sentence in enumerate(story):
+        lead = ""
         own = QUOTED_SPEECH.sub("", sentence)
         mark = own.rstrip().endswith("?")
         if not mark and not REQUEST.search(fold(own.strip())):
@@ -464,11 +468,12 @@ def find_questions(story: list[str]) -> tuple[list[str], str]:
                 before = story[i - 1]
                 if context and context[-1] == before:
                     context.pop()
-                sentence = f"{before} {sentence}"
+                sentence, lead = f"{before} {sentence}", before
         if not _topical(sentence):
             continue
         questions.append(sentence)
-    return questions, " ".join(context)
+        leads.append(lead)
+    return questions, " ".join(context), leads
 
 
 _BACK_REFERENCE = re.compile(r"\b(dat|dit|die|daar|daarvan|daarmee|hiervan|hiermee|zo'n|zoiets|het)\b")
