@@ -137,6 +137,12 @@ SHORT_QUESTION_TERMS = 3  # below this many topic words the story may add contex
 CONTEXT_WORDS = 3
 # A reason clause says why the sender asks, not what ("..., want ik moet twee Engelse bronnen
 # hebben"): the question is the part before it.
+# A discourse opener links the question to the previous one and names no topic.
+OPENER = re.compile(
+    r"^\s*(en|ook|verder|daarnaast|bovendien|tot slot|tenslotte|ten slotte|nog een vraag|"
+    r"mijn (tweede|andere) vraag( is)?)\b[\s,:]*",
+    re.I,
+)
 REASON_CLAUSE = re.compile(r",?\s+\b(want|omdat|zodat|aangezien|zodoende)\b", re.I)
 
 
@@ -182,7 +188,17 @@ class DraftWriter:
         retriever = self.assistant.retriever
         if lead and question.startswith(lead):
             question = question[len(lead) :].strip()
+            lead_used = lead
+        else:
+            lead_used = ""
+        lead = lead_used
+        # A follow-up asked right after ("Wat is X? Gaat dat ook over Y?") is context.
+        asked = [q.strip() for q in re.split(r"(?<=\?)\s+", question) if q.strip()]
+        if len(asked) > 1:
+            question, follow = asked[0], " ".join(asked[1:])
+            lead = f"{lead} {follow}".strip()
         question = REASON_CLAUSE.split(question, maxsplit=1)[0]
+        question = OPENER.sub("", question)
         question = self._focus(question, mail)
         own = set(retriever.terms(question))
         if len(own) > MAX_QUESTION_TERMS:
