@@ -346,18 +346,14 @@ def evaluate_drafts(assistant, folder: Path, corpus_root: Path) -> DraftReport:
 
 
 def _own_words(draft) -> str:
-    """The draft without quoted corpus sentences (those carry a citation) and source list."""
-    from .text import sentences
-
+    """The draft's own words: without the quoted corpus paragraphs (they carry a citation),
+    the source titles and the source list."""
     text = draft.text
-    for source in draft.sources:  # quoted corpus text (the urgent referrals included)
-        for sentence in sentences(source.passage or ""):
-            text = text.replace(sentence, "")
-    kept = []
-    for paragraph in text.split("\n\n")[1:]:
-        if paragraph.startswith("Bronnen:"):
-            continue
-        for sentence in re.split(r"(?<=[.!?:])\s+", paragraph):
-            if not re.search(r"\[\d+\]", sentence):
-                kept.append(sentence)
+    for source in draft.sources:
+        text = text.replace(source.title, "")
+    kept = [
+        p
+        for p in text.split("\n\n")[1:]
+        if not p.startswith("Bronnen:") and not re.search(r"\[\d+\]", p)
+    ]
     return " ".join(kept).lower()

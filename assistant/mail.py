@@ -80,7 +80,7 @@ ROLES: list[tuple[str, re.Pattern[str]]] = [
     (
         "familie",
         re.compile(
-            r"\b(mijn|onze|m'n) (broer|broertje|zus|zusje|zuster|neef|nicht|oom|tante|moeder|"
+            r"\b(mijn|onze|m'n) (broer|broertje|zus|zusje|zuster|neef|neefje|nicht|nichtje|oom|tante|moeder|"
             r"vader|schoonzoon|schoondochter|zwager|schoonzus|familielid)\b|"
             r"\b(zus|broer|tante|oom|nicht|neef) van\b"
         ),
