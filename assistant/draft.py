@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from .compose import (
     DRAFT_MARKER,
-    Draft,
     LEAD_IN,
     LEAD_IN_RESOURCE,
     SOURCES_HEADING,
@@ -23,6 +22,7 @@ from .compose import (
     TYPE_LABELS,
     URGENT_AFTER,
     Answer,
+    Draft,
     Source,
 )
 from .mail import Email, greeting_name, read_email
@@ -312,9 +312,7 @@ class DraftWriter:
                 sources.append(known)
             numbers[source.n] = known.n
         body = plain_text(_strip(answer.answer, answer))
-        return re.sub(
-            r"\[(\d+)\]", lambda m: f"[{numbers.get(int(m.group(1)), m.group(1))}]", body
-        )
+        return re.sub(r"\[(\d+)\]", lambda m: f"[{numbers.get(int(m.group(1)), m.group(1))}]", body)
 
     @staticmethod
     def _contact(contact: DocumentInfo | None, texts: dict) -> str:

@@ -324,15 +324,20 @@ def evaluate_drafts(assistant, folder: Path, corpus_root: Path) -> DraftReport:
         sources_at_3=share(answerable, lambda r: r.sources_right),
         urgent=len(urgent),
         urgent_recall=share(urgent, lambda r: r.kind == "urgent"),
-        urgent_false_alarms=sum(1 for r in results if r.expected_kind != "urgent" and r.kind == "urgent"),
+        urgent_false_alarms=sum(
+            1 for r in results if r.expected_kind != "urgent" and r.kind == "urgent"
+        ),
         out_of_scope=len(out),
         out_of_scope_polite=share(out, lambda r: r.polite_referral),
         greeting=share(results, lambda r: r.greeting_right),
         formality=share(results, lambda r: r.formality_right),
         role=share(
             [r for r in results if r.expected_role],
-            lambda r: r.role == r.expected_role
-            or ROLE_GROUPS.get(r.role, r.role) == ROLE_GROUPS.get(r.expected_role, r.expected_role),
+            lambda r: (
+                r.role == r.expected_role
+                or ROLE_GROUPS.get(r.role, r.role)
+                == ROLE_GROUPS.get(r.expected_role, r.expected_role)
+            ),
         ),
         questions=share(
             [r for r in results if r.expected_kind != "urgent"],

@@ -121,8 +121,30 @@ REQUEST = re.compile(
     r"willen) jullie|(is|zijn|bestaat|bestaan) er)\b"
 )
 # Sentences end at . ! ? unless the word before is one of these Dutch abbreviations.
-ABBREVIATIONS = {"bijv", "bv", "o.a", "i.p.v", "ipv", "e.d", "enz", "etc", "mevr", "dhr", "nr",
-                 "tel", "ca", "evt", "m.b.t", "mbt", "t.a.v", "z.s.m", "a.u.b", "svp", "o.b.v", "n.a.v"}
+ABBREVIATIONS = {
+    "bijv",
+    "bv",
+    "o.a",
+    "i.p.v",
+    "ipv",
+    "e.d",
+    "enz",
+    "etc",
+    "mevr",
+    "dhr",
+    "nr",
+    "tel",
+    "ca",
+    "evt",
+    "m.b.t",
+    "mbt",
+    "t.a.v",
+    "z.s.m",
+    "a.u.b",
+    "svp",
+    "o.b.v",
+    "n.a.v",
+}
 # Quoted speech ("ben jij er morgen ook?") is the story, not the sender asking or addressing us.
 QUOTED_SPEECH = re.compile(r"\"[^\"\n]{0,200}\"|“[^”\n]{0,200}”|„[^”\"\n]{0,200}[”\"]")
 _NAME_TOKEN = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'-]+(-[A-ZÀ-Ý][a-zà-ÿ'-]+)?$|^([A-Z]\.)+$")
@@ -211,9 +233,7 @@ def is_eml(raw: str | bytes) -> bool:
     block = head.split("\n\n", 1)[0].split("\n")
     if not block or not _HEADER_LINE.match(block[0]):
         return False
-    names = {
-        line.split(":", 1)[0].lower() for line in block if _HEADER_LINE.match(line)
-    }
+    names = {line.split(":", 1)[0].lower() for line in block if _HEADER_LINE.match(line)}
     return bool(names & {"from", "mime-version", "content-type", "message-id", "received"}) and (
         len(names) >= 2
     )
@@ -372,8 +392,14 @@ def looks_like_name(text: str) -> bool:
     return not all(t.lower() in STOPWORDS or t.lower() in common_words() for t in names)
 
 
-_TITLES = {"mevr": "mevrouw", "mevrouw": "mevrouw", "mw": "mevrouw", "dhr": "meneer",
-           "meneer": "meneer", "heer": "meneer"}
+_TITLES = {
+    "mevr": "mevrouw",
+    "mevrouw": "mevrouw",
+    "mw": "mevrouw",
+    "dhr": "meneer",
+    "meneer": "meneer",
+    "heer": "meneer",
+}
 
 
 def greeting_name(name: str) -> str:
@@ -423,15 +449,18 @@ def _sentences(body: str) -> list[str]:
         for n, q in enumerate(quotes):
             text = text.replace(q, f"\x00{n}\x00", 1)
         start = 0
+        found: list[str] = []
         for m in re.finditer(r"[.!?]+(?=\s|$)", text):
             before = re.findall(r"[\w.]+$", text[start : m.start()])
             if m.group(0) == "." and before and before[0].lower().rstrip(".") in ABBREVIATIONS:
                 continue
-            out.append(text[start : m.end()].strip())
+            found.append(text[start : m.end()].strip())
             start = m.end()
-        out.append(text[start:].strip())
-        for i in range(len(out)):
-            out[i] = re.sub(r"\x00(\d+)\x00", lambda m: quotes[int(m.group(1))], out[i])
+        found.append(text[start:].strip())
+        for sentence in found:
+            for n, q in enumerate(quotes):
+                sentence = sentence.replace(f"\x00{n}\x00", q)
+            out.append(sentence)
     return [s for s in out if s]
 
 
@@ -455,8 +484,11 @@ def find_questions(story: list[str]) -> tuple[list[str], str, list[str]]:
             context.append(sentence)
             continue
         if not _topical(own) or (_refers_back(own) and _topic_words(own) <= 2):
-            if questions and i > 0 and story[i - 1] == questions[-1].split(" ")[-1] or (
-                questions and questions[-1].endswith(story[i - 1])
+            if (
+                questions
+                and i > 0
+                and story[i - 1] == questions[-1].split(" ")[-1]
+                or (questions and questions[-1].endswith(story[i - 1]))
             ):
                 if _topical(own):  # "Wat is X? Gaat dat ook over Y?" asks one thing
                     questions[-1] = f"{questions[-1]} {sentence}"
@@ -476,7 +508,9 @@ def find_questions(story: list[str]) -> tuple[list[str], str, list[str]]:
     return questions, " ".join(context), leads
 
 
-_BACK_REFERENCE = re.compile(r"\b(dat|dit|die|daar|daarvan|daarmee|hiervan|hiermee|zo'n|zoiets|het)\b")
+_BACK_REFERENCE = re.compile(
+    r"\b(dat|dit|die|daar|daarvan|daarmee|hiervan|hiermee|zo'n|zoiets|het)\b"
+)
 
 
 def _refers_back(sentence: str) -> bool:
@@ -488,17 +522,52 @@ def _topic_words(sentence: str) -> int:
 
 
 # Words that carry no topic in a question to the helpdesk ("helpen", "reageren").
-_META = {"helpen", "help", "reageren", "antwoord", "antwoorden", "terug", "mail", "email",
-         "e-mail", "mailen", "bellen", "contact", "uitleggen", "vertellen", "zeggen", "mee",
-         "denken", "meedenken", "nodig", "hulp", "situatie", "verder", "moet", "doen", "hoor",
-         "ontvang", "ontvangen", "reactie", "fijn", "snel", "mogelijk", "laten", "weten",
-         "precies", "nou", "eens", "zeker", "alsjeblieft", "iets", "wat"}
+_META = {
+    "helpen",
+    "help",
+    "reageren",
+    "antwoord",
+    "antwoorden",
+    "terug",
+    "mail",
+    "email",
+    "e-mail",
+    "mailen",
+    "bellen",
+    "contact",
+    "uitleggen",
+    "vertellen",
+    "zeggen",
+    "mee",
+    "denken",
+    "meedenken",
+    "nodig",
+    "hulp",
+    "situatie",
+    "verder",
+    "moet",
+    "doen",
+    "hoor",
+    "ontvang",
+    "ontvangen",
+    "reactie",
+    "fijn",
+    "snel",
+    "mogelijk",
+    "laten",
+    "weten",
+    "precies",
+    "nou",
+    "eens",
+    "zeker",
+    "alsjeblieft",
+    "iets",
+    "wat",
+}
 
 
 def _topical(sentence: str) -> bool:
-    return any(
-        w not in STOPWORDS and w not in _META and len(w) > 2 for w in words(sentence)
-    )
+    return any(w not in STOPWORDS and w not in _META and len(w) > 2 for w in words(sentence))
 
 
 # -- personal data ------------------------------------------------------------------------
@@ -506,6 +575,15 @@ def _topical(sentence: str) -> bool:
 def first_names() -> frozenset[str]:
     """Dutch first names from the maintained lists of `deduce` (de-identification of Dutch text)."""
     return frozenset(_deduce_list("names/lst_first_name")) - _deduce_exceptions()
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Dutch towns and municipalities from `deduce`: where someone lives identifies them."""
+    return frozenset(
+        _deduce_list("locations/lst_placename/lst_residence")
+        + _deduce_list("locations/lst_placename/lst_municipality")
+    )
 
 
 @lru_cache(maxsize=1)
@@ -551,7 +629,7 @@ def personal_data(text: str, sender: str) -> list[str]:
     for rx in (PHONE, EMAIL_ADDRESS, POSTCODE, STREET, URL):
         found += [m.group(0).strip() for m in rx.finditer(text)]
     found += [m.group(1) for m in _NAME_CUE.finditer(text)]
-    names = first_names()
+    names = first_names() | place_names()
     common = common_words()
     for sentence in re.split(r"(?<=[.!?\n])\s*", text):
         tokens = re.findall(r"[\w'-]+", sentence)
