@@ -187,10 +187,6 @@ class DraftWriter:
         retriever = self.assistant.retriever
         if lead and question.startswith(lead):
             question = question[len(lead) :].strip()
-            lead_used = lead
-        else:
-            lead_used = ""
-        lead = lead_used
         # A follow-up asked right after ("Wat is X? Gaat dat ook over Y?") is context.
         asked = [q.strip() for q in re.split(r"(?<=\?)\s+", question) if q.strip()]
         if len(asked) > 1:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import email
 import html
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from functools import lru_cache
 from html.parser import HTMLParser
-from importlib import resources
+from pathlib import Path
 
 from .text import STOPWORDS, fold, words
 
@@ -186,7 +187,7 @@ class Email:
 # -- reading ------------------------------------------------------------------------------
 def read_email(raw: str | bytes) -> Email:
     """Parse plain text or a complete .eml source into an Email."""
-    subject, from_name, text = "", "", raw
+    subject, from_name, from_header, text = "", "", "", raw
     if is_eml(raw):
         message = (
             email.message_from_bytes(raw, policy=policy.default)
@@ -195,6 +196,7 @@ def read_email(raw: str | bytes) -> Email:
         )
         subject = str(message.get("Subject", "") or "")
         from_name = _display_name(message)
+        from_header = str(message.get("From", "") or "")
         text = _body_text(message)
     elif isinstance(raw, bytes):
         text = raw.decode("utf-8", errors="replace")
@@ -203,8 +205,10 @@ def read_email(raw: str | bytes) -> Email:
     greeting, body, signature = split_parts(reply)
     name = signature_name(signature) or from_name
     # A closing in the body's last line ("Groet, Marja") leaves the name in the signature part.
-    story = _sentences(body)
-    questions, context, leads = find_questions(story)
+    paragraphs = [_sentences(p) for p in re.split(r"\n\s*\n", body)]
+    story = [x for p in paragraphs for x in p]
+    paragraph_of = [n for n, p in enumerate(paragraphs) for _ in p]
+    questions, context, leads = find_questions(story, paragraph_of)
     everything = f"{greeting}\n{body}\n{signature}"
     mail = Email(
         greeting=greeting,
@@ -219,7 +223,7 @@ def read_email(raw: str | bytes) -> Email:
         subject=subject,
         quoted=quoted,
     )
-    mail.personal = personal_data(f"{subject}\n{everything}\n{from_name}", name)
+    mail.personal = personal_data(f"{subject}\n{everything}\n{from_header}", name)
     return mail
 
 
@@ -469,10 +473,15 @@ def has_content(sentence: str) -> bool:
     return any(w not in STOPWORDS and len(w) > 2 for w in words(sentence))
 
 
-def find_questions(story: list[str]) -> tuple[list[str], str, list[str]]:
-    """(the questions asked, the rest of the story). A question without a topic of its own
-    ("Wat betekent dat?", "Kunt u mij helpen?") is read together with the sentence before it;
-    a request without a topic and without a question mark ("Graag hoor ik van u.") is none."""
+def find_questions(
+    story: list[str], paragraph_of: list[int] | None = None
+) -> tuple[list[str], str, list[str]]:
+    """(the questions asked, the rest of the story, each question's lead). A question without
+    a topic of its own ("Wat betekent dat?", "Kunt u mij helpen?") is read together with the
+    sentence before it; a request without a topic and without a question mark ("Graag hoor ik
+    van u.") is none. A question that points back ("met zo'n kind") gets the story sentences
+    before it in its paragraph as its lead: context for the search, not part of the question."""
+    paragraph_of = paragraph_of or [0] * len(story)
     questions: list[str] = []
     leads: list[str] = []
     context: list[str] = []
@@ -503,11 +512,20 @@ def find_questions(story: list[str]) -> tuple[list[str], str, list[str]]:
                 sentence, lead = f"{before} {sentence}", before
         if not _topical(sentence):
             continue
+        if not lead and POINTS_BACK.search(fold(own)):
+            before = [
+                story[j]
+                for j in range(i)
+                if paragraph_of[j] == paragraph_of[i] and story[j] in context
+            ]
+            lead = " ".join(before)
         questions.append(sentence)
         leads.append(lead)
     return questions, " ".join(context), leads
 
 
+# Words that point back to the story ("met zo'n kind", "heeft dit ...").
+POINTS_BACK = re.compile(r"\b(zo'n|zulke|zulk|dit|deze|dat|daar\w*|hier\w+|zoiets)\b")
 _BACK_REFERENCE = re.compile(
     r"\b(dat|dit|die|daar|daarvan|daarmee|hiervan|hiermee|zo'n|zoiets|het)\b"
 )
@@ -591,11 +609,16 @@ def common_words() -> frozenset[str]:
     return frozenset(w.lower() for w in _deduce_list("whitelist/lst_common_word"))
 
 
-def _deduce_list(name: str) -> list[str]:
+def _deduce_list(name: str, file: str = "items.txt") -> list[str]:
+    """A lookup list shipped with `deduce`, read without importing the package (its import
+    loads all of its lookup structures and configures the root logger)."""
+    spec = importlib.util.find_spec("deduce")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    path = Path(spec.submodule_search_locations[0]) / "data" / "lookup" / "src" / name / file
     try:
-        base = resources.files("deduce") / "data" / "lookup" / "src"
-        text = (base / name / "items.txt").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        text = path.read_text(encoding="utf-8")
+    except OSError:
         return []
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -606,12 +629,7 @@ def _deduce_exceptions() -> frozenset[str]:
 
 
 def _deduce_list_exceptions(name: str) -> list[str]:
-    try:
-        base = resources.files("deduce") / "data" / "lookup" / "src"
-        text = (base / name / "exceptions.txt").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
-        return []
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return _deduce_list(name, "exceptions.txt")
 
 
 # A capitalised word right after one of these is a person's name ("mijn zoon Daan").
