@@ -39,6 +39,7 @@ class Assistant:
     router: Router
     composer: Composer
     contact_id: str = "contact-expertiseteam"
+    draft_common_zipf: float = 4.3  # see Settings.draft_common_zipf
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
@@ -48,7 +49,8 @@ class Assistant:
         embedder = embedder or make_embedder(settings.embedding_model)
         retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
         router = Router(settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage)
-        return cls(retriever, router, Composer(retriever.terms, retriever.idf), settings.contact_id)
+        composer = Composer(retriever.terms, retriever.idf)
+        return cls(retriever, router, composer, settings.contact_id, settings.draft_common_zipf)
 
     # -- reference content ------------------------------------------------------------------
     def _reference(self) -> tuple[DocumentInfo | None, list[DocumentInfo]]:
@@ -95,7 +97,7 @@ class Assistant:
 
         if isinstance(text, str):
             text = text if is_eml(text) else clean(text)[:MAX_DRAFT]
-        return DraftWriter(self).write(text[:MAX_EML])
+        return DraftWriter(self, self.draft_common_zipf).write(text[:MAX_EML])
 
     def refresh(self) -> bool:
         return self.retriever.refresh()
