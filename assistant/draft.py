@@ -42,7 +42,8 @@ TEXTS = {
         "section": "Uw {nth} vraag",
         "refusal": (
             "Op deze vraag kunnen wij met onze informatie geen goed antwoord geven. Onze "
-            "informatie gaat over hechting, en hierover staat er niets in. We willen niet gokken."
+            "informatie gaat over hechting, en hierover staat er niets in. We willen niet gokken. "
+            "Heeft u een vraag over hechting? Dan denken we graag met u mee."
         ),
         "urgent_after": (
             "Als de situatie weer veilig is, denken wij graag met u mee over de begeleiding."
@@ -88,7 +89,8 @@ TEXTS = {
         "section": "Je {nth} vraag",
         "refusal": (
             "Op deze vraag kunnen we met onze informatie geen goed antwoord geven. Onze "
-            "informatie gaat over hechting, en hierover staat er niets in. We willen niet gokken."
+            "informatie gaat over hechting, en hierover staat er niets in. We willen niet gokken. "
+            "Heb je een vraag over hechting? Dan denken we graag met je mee."
         ),
         "urgent_after": "Als de situatie weer veilig is, denken we graag met je mee over de begeleiding.",
         "ouder": (
@@ -255,8 +257,9 @@ class DraftWriter:
             body = self._section(section, sources, texts)
             if len(sections) > 1:
                 heading = texts["section"].format(nth=ORDINALS[n])
-                if section in answered and section.answer.sources:
-                    heading += f": {section.answer.sources[0].title}"
+                title = section.answer.sources[0].title if section in answered else ""
+                if title and not body.startswith(title):  # a resource opens with its title
+                    heading += f": {title}"
                 body = f"{heading}\n{body}"
             parts.append(body)
         if answered and (mail.context or mail.role != "onbekend"):
