@@ -149,7 +149,7 @@ ABBREVIATIONS = {
 # Quoted speech ("ben jij er morgen ook?") is the story, not the sender asking or addressing us.
 QUOTED_SPEECH = re.compile(r"\"[^\"\n]{0,200}\"|“[^”\n]{0,200}”|„[^”\"\n]{0,200}[”\"]")
 _NAME_TOKEN = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'-]+(-[A-ZÀ-Ý][a-zà-ÿ'-]+)?$|^([A-Z]\.)+$")
-_TITLE_WORDS = {"mevr.", "mevr", "mevrouw", "mw.", "dhr.", "dhr", "meneer", "heer"}
+_TITLE_WORDS = {"mevr.", "mevr", "mevrouw", "mw.", "dhr.", "dhr", "meneer", "heer", "fam.", "fam"}
 _NAME_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "te", "het", "'t", "vd", "v.d.", "la"}
 _JOB_LINE = re.compile(r"\d|@|https?:|www\.|\b(tel|telefoon|mobiel|mob)\b", re.I)
 PHONE = re.compile(r"(?<![\w-])(?:\+\d{2}[\s-]?|0)(?:\d[\s-]?){8,10}(?!\w)")
@@ -250,6 +250,9 @@ def _display_name(message: EmailMessage) -> str:
         return ""
     for address in addresses:
         name = (address.display_name or "").strip().strip('"')
+        last, comma, first = name.partition(",")
+        if comma and first.strip():  # Outlook's "Yilmaz, Burak"
+            name = f"{first.strip()} {last.strip()}"
         if name and looks_like_name(name):
             return name
     return ""
@@ -403,6 +406,8 @@ _TITLES = {
     "dhr": "meneer",
     "meneer": "meneer",
     "heer": "meneer",
+    "fam": "familie",
+    "familie": "familie",
 }
 
 
@@ -417,7 +422,10 @@ def greeting_name(name: str) -> str:
     title = _TITLES.get(tokens[0].lower().rstrip("."))
     rest = [t for t in tokens[1:] if not re.match(r"^([A-Za-z]\.)+$", t)]
     if title:
-        return f"{title} {' '.join(rest)}".strip() if rest else ""
+        if not rest:
+            return ""
+        rest[0] = rest[0][:1].upper() + rest[0][1:]  # "meneer De Boer": no first name before it
+        return f"{title} {' '.join(rest)}"
     if re.match(r"^([A-Za-z]\.)+$", tokens[0]):
         return ""
     return tokens[0][:1].upper() + tokens[0][1:]

@@ -183,6 +183,8 @@ def test_an_html_only_email_is_read_as_text():
         ("Marja de Vries", "Marja"),
         ("mevr. G. Hoekstra-Visser", "mevrouw Hoekstra-Visser"),
         ("W. Brouwer", ""),
+        ("Dhr. P. de Boer", "meneer De Boer"),
+        ("Fam. Jansen", "familie Jansen"),
         ("lisa", "Lisa"),
         ("", ""),
     ],
