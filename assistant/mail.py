@@ -54,8 +54,8 @@ INFORMAL_INVERSION = re.compile(
     r"\b(kun|kan|weet|heb|ben|wil|zou|mag|ken|vind|denk|wist|had|kon|zie|snap) je\b"
 )
 FORMAL_LETTER = re.compile(
-    r"^\s*(geachte|goedendag|hoogachtend|met (vriendelijke|hartelijke) groet|hartelijke groet)"
-    r"|^\s*(mevr\.?|mevrouw|dhr\.?|de heer|meneer)\s",
+    r"^\s*(geachte|goedendag|hoogachtend|(met )?(vriendelijke|hartelijke) groet)"
+    r"|^\s*(mevr\.?|mevrouw|dhr\.?|de heer|meneer)\s|^\s*beste (meneer|mevrouw|heer)\b",
     re.M,
 )
 INFORMAL_LETTER = re.compile(r"^\s*(hoi|hey|hee|hallo|hai|groetjes|groet|liefs|doei|xx)\b", re.M)
@@ -334,6 +334,7 @@ def split_quoted(text: str) -> tuple[str, str]:
 
 _GREETING = re.compile(rf"^\s*(?:{GREETINGS})\b", re.I)
 _CLOSING = re.compile(rf"^\s*(?:{CLOSINGS})\b[\s,.!]*", re.I)
+_INLINE_CLOSING = re.compile(rf"(?<=[.!?])\s+((?:{CLOSINGS})\b[\s,]+[^.!?]{{1,40}})$", re.I)
 
 
 def split_parts(text: str) -> tuple[str, str, str]:
@@ -344,12 +345,12 @@ def split_parts(text: str) -> tuple[str, str, str]:
     greeting = ""
     if lines and _GREETING.match(lines[0]):
         first = lines[0].strip()
-        if len(first) <= 60 or "," not in first:
-            greeting = first if len(first) <= 60 else ""
-        if not greeting:  # "Hallo, ik heb een vraag over ..." on one line
-            head, _, rest = first.partition(",")
+        head, comma, rest = first.partition(",")
+        whole = len(first) <= 60 and (first.endswith((",", ":", "!")) or not comma)
+        if not whole and comma and rest.strip():  # "Hallo, ik heb een vraag ..." on one line
             greeting, lines[0] = head.strip() + ",", rest.strip()
-        else:
+        elif whole:
+            greeting = first
             lines.pop(0)
     signature_at = None
     last_question = max((i for i, x in enumerate(lines) if "?" in x), default=-1)
@@ -361,6 +362,11 @@ def split_parts(text: str) -> tuple[str, str, str]:
         if line and _CLOSING.match(line) and len(line) <= 60:
             signature_at = i
             break
+    if signature_at is None and lines:  # a closing at the end of the last line
+        m = _INLINE_CLOSING.search(lines[-1])
+        if m and m.start() > 0:
+            lines[-1:] = [lines[-1][: m.start()].rstrip(), m.group(1)]
+            signature_at = len(lines) - 1
     if signature_at is None:  # no closing: a last short block of name-like lines
         blocks = "\n".join(lines).strip().split("\n\n")
         if len(blocks) > 1 and looks_like_name(blocks[-1].strip().split("\n")[0]):
@@ -378,6 +384,7 @@ def signature_name(signature: str) -> str:
         return ""
     lines = [line.strip() for line in signature.split("\n") if line.strip()]
     first = _CLOSING.sub("", lines[0]).strip(" ,.-")
+    first = re.sub(r"^(van|namens)\s+", "", first, flags=re.I)  # "Groeten van Fleur"
     candidates = ([first] if first else []) + lines[1:4]
     for line in candidates:
         line = re.split(r"[(,|/–]| - ", line)[0].strip()

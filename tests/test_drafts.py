@@ -208,6 +208,27 @@ def test_explicit_and_implicit_questions_are_found(text, questions):
     assert len(mail.questions) == questions, mail.questions
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Hallo, is er een boek over hechting? Groetjes, Samira", "Samira"),
+        ("Hoi,\n\nWat is hechting?\n\nGroeten van Fleur", "Fleur"),
+        ("Hoi,\n\nWat is hechting?\n\nGroet,\nTim Bos | Begeleider | 030-1234567", "Tim Bos"),
+        ("Wat is hechting?\n\nVerstuurd vanaf mijn iPhone", ""),
+    ],
+)
+def test_the_senders_name_is_found_in_the_signature(text, name):
+    assert read_email(text).sender_name == name
+
+
+def test_numbered_questions_are_separate_questions():
+    mail = read_email(
+        "Goedenavond,\n\nIk heb een paar vragen:\n1. Wat is ambivalente gehechtheid?\n"
+        "2. Is er een webinar over LVB?\n\nAlvast bedankt,\n\nFleur"
+    )
+    assert len(mail.questions) == 2 and mail.sender_name == "Fleur"
+
+
 def test_a_question_that_leans_on_the_sentence_before_keeps_it_as_its_lead():
     mail = read_email("Hallo,\n\nHij is vermijdend gehecht. Wat betekent dat?\n\nGroet,\nAnne")
     assert mail.leads == ["Hij is vermijdend gehecht."]
