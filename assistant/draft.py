@@ -187,8 +187,10 @@ class DraftWriter:
         cannot answer.
         """
         retriever = self.assistant.retriever
-        if lead and question.startswith(lead):
-            question = question[len(lead) :].strip()
+        # A question read with the sentence before it starts with that sentence, its lead's last.
+        last = re.split(r"(?<=[.!?])\s+", lead.strip())[-1] if lead else ""
+        if last and question.startswith(last):
+            question = question[len(last) :].strip()
         # A follow-up asked right after ("Wat is X? Gaat dat ook over Y?") is context.
         asked = [q.strip() for q in re.split(r"(?<=\?)\s+", question) if q.strip()]
         if len(asked) > 1:
@@ -203,8 +205,9 @@ class DraftWriter:
         # Story words beyond the lead are left out: on our e-mails they moved one answer to a
         # wrong source and helped none (tests/data/emails, calibration set).
         extra: list[str] = []
-        if lead:
-            extra = self._rarest(self._focus(lead, mail, True), CONTEXT_WORDS, exclude=own)
+        if lead:  # a question without a topic of its own leans on its lead more
+            n = CONTEXT_WORDS if own else 2 * CONTEXT_WORDS
+            extra = self._rarest(self._focus(lead, mail, True), n, exclude=own)
         return " ".join([question, *extra]).strip()
 
     def _focus(self, text: str, mail: Email, specialised: bool = False) -> str:

@@ -35,8 +35,8 @@ CLOSINGS = (
     r"met (vriendelijke|hartelijke|warme|beste) groet(en)?|vriendelijke groet(en)?|"
     r"hartelijke groet(en)?|hartelijk dank|groet(en|jes)?|gr\.?|mvg|m\.v\.g\.?|liefs|"
     r"hoogachtend|alvast (heel )?(hartelijk |erg |enorm )?(bedankt|dank)|bedankt|"
-    r"dank (je|u|jullie)( wel)?|veel dank|dank alvast|met dank|warme groet(en)?|"
-    r"kind regards|regards"
+    r"dank (je|u|jullie)( wel)?|dankjewel|dankuwel|veel dank|dank alvast|met dank|"
+    r"warme groet(en)?|thanks|thx|merci|kind regards|regards"
 )
 # Dutch reply headers that mail-parser-reply misses (see the module docstring).
 DUTCH_REPLY_HEADER = re.compile(
@@ -117,6 +117,8 @@ REQUEST = re.compile(
     r"(weten|lezen|leren|informatie|tips|advies|horen|hebben) (over|hoe|wat|of|waarom|welke|wanneer)\b|"
     r"\b(wil|willen|zou|zouden) (ik |we |wij )?(graag |ook |nog )*(meer )?weten\b|"
     r"\b(ben|zijn) (erg |heel )?benieuwd\b|\b(heb|hebben) behoefte aan\b|"
+    r"\b(mijn|onze) (hulp)?vraag is\b|"
+    r":\s*(hoe|wat|waarom|welke|wanneer|waar|wie|kan|kun|moet|mag|is|zijn)\b|"
     r"^(en |ook |verder |daarnaast )?(graag (informatie|tips|advies)|(kunt|kent|weet|heeft|hebt|"
     r"bent|zou|wilt) u|(kun|ken|weet|heb|ben|zou|wil) je|(kunnen|kennen|weten|hebben|zijn|zouden|"
     r"willen) jullie|(is|zijn|bestaat|bestaan) er)\b"
@@ -394,6 +396,8 @@ def signature_name(signature: str) -> str:
 
 
 def looks_like_name(text: str) -> bool:
+    if " en " in text or " & " in text:  # "Hans en Ria de Wit"
+        return all(looks_like_name(part) for part in re.split(r" en | & ", text, maxsplit=1))
     tokens = text.split()
     if not 1 <= len(tokens) <= 5 or _JOB_LINE.search(text):
         return False
@@ -421,6 +425,9 @@ _TITLES = {
 def greeting_name(name: str) -> str:
     """The name to greet: the first name ("Marja" for "Marja de Vries"); "mevrouw Bakker" for
     "mevr. J. Bakker"; nothing for initials alone ("W. Brouwer"), whose gender we do not know."""
+    if " en " in name or " & " in name:  # "Hans en Ria de Wit" -> "Hans en Ria"
+        names = [greeting_name(part) for part in re.split(r" en | & ", name, maxsplit=1)]
+        return " en ".join(names) if all(names) else ""
     tokens = name.replace(",", " ").split()
     if tokens and tokens[0].lower() == "de" and len(tokens) > 1:  # "de heer Jansen"
         tokens = tokens[1:]
@@ -524,7 +531,13 @@ def find_questions(
                 before = story[i - 1]
                 if context and context[-1] == before:
                     context.pop()
-                sentence, lead = f"{before} {sentence}", before
+                # The lead: the story of the paragraph up to this question.
+                story_before = [
+                    story[j]
+                    for j in range(i - 1)
+                    if paragraph_of[j] == paragraph_of[i] and story[j] in context
+                ]
+                sentence, lead = f"{before} {sentence}", " ".join([*story_before, before])
         if not _topical(sentence):
             continue
         if not lead and POINTS_BACK.search(fold(own)):
@@ -596,6 +609,9 @@ _META = {
     "alsjeblieft",
     "iets",
     "wat",
+    "geven",
+    "aanraden",
+    "delen",
 }
 
 

@@ -185,6 +185,7 @@ def test_an_html_only_email_is_read_as_text():
         ("W. Brouwer", ""),
         ("Dhr. P. de Boer", "meneer De Boer"),
         ("Fam. Jansen", "familie Jansen"),
+        ("Hans en Ria de Wit", "Hans en Ria"),
         ("lisa", "Lisa"),
         ("", ""),
     ],
@@ -201,6 +202,7 @@ def test_the_greeting_uses_the_first_name_or_a_title(signature, greeting):
         ("Hoi,\n\nWat is hechting? En is er een app over signalen?\n\nGroet,\nAnne", 2),
         ('Hoi,\n\nHij vraagt steeds "ben jij er morgen?". Dat is lastig.\n\nGroet', 0),
         ("Hoi,\n\nHij is vermijdend gehecht. Wat betekent dat?\n\nGraag hoor ik van je.", 1),
+        ("Beste,\n\nMijn vraag is: hoe win ik het vertrouwen van mijn pleegzoon.\n\nGroet", 1),
     ],
 )
 def test_explicit_and_implicit_questions_are_found(text, questions):
@@ -215,6 +217,8 @@ def test_explicit_and_implicit_questions_are_found(text, questions):
         ("Hoi,\n\nWat is hechting?\n\nGroeten van Fleur", "Fleur"),
         ("Hoi,\n\nWat is hechting?\n\nGroet,\nTim Bos | Begeleider | 030-1234567", "Tim Bos"),
         ("Wat is hechting?\n\nVerstuurd vanaf mijn iPhone", ""),
+        ("Hoi!\n\nWaar kan ik het webinar zien?\n\nThanks!\nBo", "Bo"),
+        ("Hallo,\n\nWat is hechting?\n\nMet vriendelijke groet,\nHans en Ria de Wit", "Hans en Ria de Wit"),
     ],
 )
 def test_the_senders_name_is_found_in_the_signature(text, name):
