@@ -21,6 +21,7 @@ from .compose import (
     SPECIFIC_CLIENT,
     TYPE_LABELS,
     URGENT_AFTER,
+    URGENT_LEAD,
     Answer,
     Draft,
     Source,
@@ -127,7 +128,7 @@ TEXTS = {
         "contact": "Je kunt het expertiseteam hechting bereiken via:",
     },
 }
-URGENT_LEAD_PLAIN = "Dit klinkt ernstig. Zorg eerst voor veiligheid en haal direct hulp."
+URGENT_LEAD_PLAIN = URGENT_LEAD.strip("*")
 SOURCES_TITLE = "Bronnen:"
 CLOSING = "Met vriendelijke groet,\n\n[NAAM]\nExpertiseteam hechting"
 ORDINALS = ["eerste", "tweede", "derde"]
@@ -351,7 +352,7 @@ def _strip(markdown: str, answer: Answer) -> str:
     kept = []
     for paragraph in markdown.split("\n\n"):
         p = paragraph.strip()
-        if not p or p in _FIXED or p.startswith(SOURCES_HEADING) or p.startswith("**Dit klinkt"):
+        if not p or p in _FIXED or p.startswith(SOURCES_HEADING) or p == URGENT_LEAD:
             continue
         kept.append(p)
     return "\n\n".join(kept)
