@@ -8,10 +8,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .answerability import AnswerabilityJudge, AnswerabilityModel, resource_path, sentence_top
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
 from .embeddings import Embedder, make_embedder
 from .retrieval import DocumentInfo, Retriever
-from .routing import Router
+from .routing import Route, Router
 from .settings import Settings
 from .store import Store
 from .text import STOPWORDS, words
@@ -48,7 +49,13 @@ class Assistant:
         )
         embedder = embedder or make_embedder(settings.embedding_model)
         retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
-        router = Router(settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage)
+        model = AnswerabilityModel.load(resource_path(settings.embedding_model))
+        if model is not None and settings.answerable_threshold is not None:
+            model.threshold = settings.answerable_threshold
+        judge = AnswerabilityJudge(
+            model, settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage
+        )
+        router = Router(judge)
         composer = Composer(retriever.terms, retriever.idf)
         return cls(retriever, router, composer, settings.contact_id, settings.draft_common_zipf)
 
@@ -77,13 +84,25 @@ class Assistant:
         if len(question) > MAX_QUESTION:
             text = TOO_LONG.format(length=len(question), limit=MAX_QUESTION)
             return self.composer.message(question[:200], text, contact)
-        retrieval = self.retriever.search(
-            self.retrieval_query(question, [clean(h) for h in history])
-        )
-        route = self.router.after_retrieval(first, retrieval)
+        history = [clean(h) for h in history if clean(h)]
+        query = self.retrieval_query(question, history)
+        retrieval, similarity, route = self._retrieve(query, first)
+        if route.kind != "answer" and history and query == question:
+            # Not answerable on its own: perhaps it leans on the previous turn after all.
+            combined = self._retrieve(f"{history[-1]} {question}", first)
+            if combined[2].kind == "answer":
+                retrieval, similarity, route = combined
         if route.kind == "answer":
-            return self.composer.answer(question, route, retrieval, contact)
-        return self.composer.no_answer(question, route, retrieval, contact)
+            return self.composer.answer(question, route, retrieval, contact, similarity)
+        return self.composer.no_answer(
+            question, route, retrieval, contact, self.retriever.documents()
+        )
+
+    def _retrieve(self, query: str, first: Route):
+        retrieval = self.retriever.search(query)
+        similarity = self.retriever.similarity(retrieval, retrieval.passages + retrieval.context)
+        best = sentence_top(similarity, [p.chunk_id for p in retrieval.passages[:3]])
+        return retrieval, similarity, self.router.after_retrieval(first, retrieval, best)
 
     def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Answer]:
         """Answers whose text grows; the last one is final (extractive: just the one)."""
