@@ -117,10 +117,12 @@ def cmd_ask(args) -> int:
 
 
 def cmd_draft(args) -> int:
-    if args.file in (None, "-"):
-        text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
-    else:
-        text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+    from .mail import is_eml
+
+    raw = sys.stdin.buffer.read() if args.file in (None, "-") else Path(args.file).read_bytes()
+    # A message source (.eml) is parsed as bytes: its own headers name the charsets.
+    eml = is_eml(raw) or str(args.file or "").lower().endswith(".eml")
+    text = raw if eml else raw.decode("utf-8", errors="replace")
     draft = _assistant(_settings()).draft(text)
     print(_dump(draft) if args.json else draft.text)
     return 0
@@ -145,6 +147,39 @@ def cmd_eval(args) -> int:
         print(f"== {file}")
         print(report.table())
     return status
+
+
+def cmd_draft_eval(args) -> int:
+    from .evaluation import evaluate_drafts
+
+    settings = _settings()
+    assistant = _assistant(settings)
+    assistant.ask("warm-up")  # load the model before the clock starts
+    root = Path(settings.corpus_dir).resolve().parent
+    for folder in args.folders:
+        report = evaluate_drafts(assistant, Path(folder), root)
+        if args.json:
+            print(_dump(report))
+            continue
+        if args.verbose:
+            for r in report.results:
+                problems = []
+                if r.sources_right is False:
+                    problems.append(f"bron niet in top 3 ({', '.join(r.cited) or 'geen'})")
+                if r.expected_kind != r.kind:
+                    problems.append(f"soort {r.kind}, verwacht {r.expected_kind}")
+                if not r.greeting_right:
+                    problems.append("aanhef")
+                if not r.formality_right:
+                    problems.append("u/je")
+                if r.leaked:
+                    problems.append(f"{len(r.leaked)} persoonsgegeven(s) gelekt")
+                if r.markdown:
+                    problems.append("Markdown")
+                if problems:
+                    print(f"  fout: {r.file}: {'; '.join(problems)}")
+        print(f"== {folder}")
+        print(report.table())
 
 
 def cmd_calibrate(args) -> int:
@@ -199,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_draft)
+
+    p = sub.add_parser("draft-eval", help="evaluatie van helpdeskconcepten op een map e-mails")
+    p.add_argument("folders", nargs="+", help="map(pen) met e-mails en manifest.tsv")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verbose", action="store_true", help="toon de fouten per e-mail")
+    p.set_defaults(func=cmd_draft_eval)
 
     p = sub.add_parser("eval", help="evaluatie op een vragenbestand (TSV)")
     p.add_argument("files", nargs="+")

@@ -50,9 +50,6 @@ TOO_LONG = (
 CONTACT_HEADING = "**Contact met het expertiseteam hechting**"
 SOURCES_HEADING = "**Bronnen**"
 DRAFT_MARKER = "[CONCEPT: controleer dit antwoord en de bronnen voordat je het verstuurt]"
-DRAFT_GREETING = "Beste vraagsteller,"
-DRAFT_THANKS = "Dank je wel voor je vraag. Hieronder lees je wat we erover weten."
-DRAFT_CLOSING = "Met vriendelijke groet,\n\n[NAAM]\nExpertiseteam hechting"
 
 TYPE_LABELS = {
     "pagina": "informatie",
@@ -105,8 +102,11 @@ class Answer:
 
 @dataclass
 class Draft:
+    """A helpdesk reply to an e-mail (written by assistant/draft.py)."""
+
     text: str
     kind: str
+    questions: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
 
 
@@ -378,14 +378,6 @@ class Composer:
         """A fixed message (empty or over-long input) that still ends with the contact block."""
         block = Composer.contact_block(contact)
         return Answer(question, "no_answer", f"{text}\n\n---\n\n{block}", [], block, text)
-
-    @staticmethod
-    def draft(answer: Answer) -> Draft:
-        body = answer.answer.split("\n\n---\n\n")[0]
-        text = "\n\n".join(
-            [DRAFT_MARKER, DRAFT_GREETING, DRAFT_THANKS, body, answer.contact, DRAFT_CLOSING]
-        )
-        return Draft(text=text, kind=answer.kind, sources=answer.sources)
 
 
 def _enumerate(items: list[str]) -> str:

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION = 2000
 MAX_DRAFT = 20000
+MAX_EML = 5_000_000  # a whole message source, attachments included
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # A short follow-up that leans on the previous turn ("en hoe herken ik dat?").
 _FOLLOW_UP = re.compile(
@@ -40,6 +41,7 @@ class Assistant:
     router: Router
     composer: Composer
     contact_id: str = "contact-expertiseteam"
+    draft_common_zipf: float = 4.3  # see Settings.draft_common_zipf
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
@@ -55,7 +57,8 @@ class Assistant:
             model, settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage
         )
         router = Router(judge)
-        return cls(retriever, router, Composer(retriever.terms, retriever.idf), settings.contact_id)
+        composer = Composer(retriever.terms, retriever.idf)
+        return cls(retriever, router, composer, settings.contact_id, settings.draft_common_zipf)
 
     # -- reference content ------------------------------------------------------------------
     def _reference(self) -> tuple[DocumentInfo | None, list[DocumentInfo]]:
@@ -106,46 +109,18 @@ class Assistant:
         """Answers whose text grows; the last one is final (extractive: just the one)."""
         yield self.ask(question, history)
 
-    def draft(self, text: str) -> Draft:
-        """A reply to an incoming e-mail or question, for the helpdesk to check and send."""
-        text = clean(text)[:MAX_DRAFT]
-        question = extract_question(text)
-        contact, referrals = self._reference()
-        route = self.router.route(text, None)
-        if route.kind == "urgent":
-            return self.composer.draft(self.composer.urgent(question, route, referrals, contact))
-        if not words(question):
-            return self.composer.draft(self.composer.message(question, EMPTY_QUESTION, contact))
-        return self.composer.draft(self.ask(question[:MAX_QUESTION]))
+    def draft(self, text: str | bytes) -> Draft:
+        """A reply to an incoming e-mail (plain text or a whole .eml source) for the helpdesk
+        to check and send."""
+        from .draft import DraftWriter
+        from .mail import is_eml
+
+        if isinstance(text, str):
+            text = clean(text) if is_eml(text) else clean(text)[:MAX_DRAFT]
+        return DraftWriter(self, self.draft_common_zipf).write(text[:MAX_EML])
 
     def refresh(self) -> bool:
         return self.retriever.refresh()
-
-
-_GREETING = re.compile(
-    r"^\s*(beste|hallo|hoi|hey|goedemorgen|goedemiddag|goedenavond|geachte|dag)\b[^\n]*$", re.I
-)
-_SIGN_OFF = re.compile(
-    r"^\s*(met vriendelijke groet|vriendelijke groet|groet(en|jes)?|mvg|alvast bedankt|"
-    r"bedankt|dank je|dank u)\b",
-    re.I,
-)
-
-
-def extract_question(text: str) -> str:
-    """The body of an e-mail without greeting, sign-off and signature."""
-    lines = [line.strip() for line in text.replace("\r", "").split("\n")]
-    while lines and (not lines[0] or _GREETING.match(lines[0])):
-        lines.pop(0)
-    body: list[str] = []
-    for line in lines:
-        if _SIGN_OFF.match(line):
-            break
-        if line.startswith(">"):
-            continue
-        body.append(line)
-    result = " ".join(line for line in body if line).strip()
-    return result or text.strip()
 
 
 def build_ingestor(settings: Settings, embedder: Embedder | None = None, root: Path | None = None):
