@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     web = WebApp(
         assistant,
-        FeedbackLog(settings.feedback_db, settings.log_questions),
+        FeedbackLog.from_settings(settings),
         lambda progress: ingestor.run(progress=progress),
         settings.curator_password,
     )
