@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
 from .embeddings import Embedder
-from .retrieval import DocumentInfo, Retriever
-from .routing import Router
+from .llm import Writer, make_chat
+from .retrieval import DocumentInfo, Retrieval, Retriever
+from .routing import Route, Router
 from .settings import Settings
 from .store import Store
 from .text import STOPWORDS, words
+from .verify import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +35,26 @@ def clean(text: str) -> str:
 
 
 @dataclass
+class _Prepared:
+    """A question that was routed and searched, ready to be composed."""
+
+    question: str
+    route: Route
+    retrieval: Retrieval
+    contact: DocumentInfo | None
+    history: list[str]
+
+    def args(self) -> tuple:
+        return self.question, self.route, self.retrieval, self.contact, self.history
+
+
+@dataclass
 class Assistant:
     retriever: Retriever
     router: Router
     composer: Composer
     contact_id: str = "contact-expertiseteam"
+    writer: Writer | None = None  # fluent answers from a chat model; None = extractive only
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
@@ -47,7 +64,17 @@ class Assistant:
         embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
         retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
         router = Router(settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage)
-        return cls(retriever, router, Composer(retriever.terms, retriever.idf), settings.contact_id)
+        composer = Composer(retriever.terms, retriever.idf)
+        writer = None
+        chat = make_chat(settings)
+        if chat is not None:
+            verifier = Verifier(
+                embedder,
+                lambda text: retriever.snapshot.analyzer.terms(text),
+                settings.support_threshold,
+            )
+            writer = Writer(chat, verifier, composer, settings.llm_min_kept)
+        return cls(retriever, router, composer, settings.contact_id, writer)
 
     # -- reference content ------------------------------------------------------------------
     def _reference(self) -> tuple[DocumentInfo | None, list[DocumentInfo]]:
@@ -64,6 +91,26 @@ class Assistant:
         return question
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        prepared = self._prepare(question, history)
+        if isinstance(prepared, Answer):
+            return prepared
+        if self.writer is None or prepared.route.kind != "answer":
+            return self._extractive(prepared)
+        return self.writer.answer(*prepared.args())
+
+    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Answer]:
+        """Answers whose text grows sentence by sentence; the last one is final and complete.
+        Without a chat model (or for urgent, refused and invalid questions) there is one."""
+        prepared = self._prepare(question, history)
+        if isinstance(prepared, Answer):
+            yield prepared
+        elif self.writer is None or prepared.route.kind != "answer":
+            yield self._extractive(prepared)
+        else:
+            yield from self.writer.stream(*prepared.args())
+
+    def _prepare(self, question: str, history: Sequence[str]) -> Answer | _Prepared:
+        """Routing and retrieval, decided before and without any chat model."""
         question = clean(question)
         contact, referrals = self._reference()
         first = self.router.route(question, None)  # urgent is decided before anything else
@@ -74,13 +121,16 @@ class Assistant:
         if len(question) > MAX_QUESTION:
             text = TOO_LONG.format(length=len(question), limit=MAX_QUESTION)
             return self.composer.message(question[:200], text, contact)
-        retrieval = self.retriever.search(
-            self.retrieval_query(question, [clean(h) for h in history])
-        )
+        history = [clean(h) for h in history]
+        retrieval = self.retriever.search(self.retrieval_query(question, history))
         route = self.router.after_retrieval(first, retrieval)
-        if route.kind == "answer":
-            return self.composer.answer(question, route, retrieval, contact)
-        return self.composer.no_answer(question, route, retrieval, contact)
+        return _Prepared(question, route, retrieval, contact, history)
+
+    def _extractive(self, prepared: _Prepared) -> Answer:
+        p = prepared
+        if p.route.kind == "answer":
+            return self.composer.answer(p.question, p.route, p.retrieval, p.contact)
+        return self.composer.no_answer(p.question, p.route, p.retrieval, p.contact)
 
     def draft(self, text: str) -> Draft:
         """A reply to an incoming e-mail or question, for the helpdesk to check and send."""
