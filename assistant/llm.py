@@ -92,10 +92,18 @@ class OpenAIChat:
             raise LLMError(f"Het taalmodel gaf geen antwoord ({type(exc).__name__}).") from exc
 
     def stream(self, messages: list[tuple[str, str]]) -> Iterator[str]:
-        deadline = time.monotonic() + self.timeout
+        # The timeout bounds the time spent waiting for the model, not the time the caller
+        # spends verifying sentences between chunks.
+        waited = 0.0
         try:
-            for chunk in self.client.stream(messages):
-                if time.monotonic() > deadline:
+            chunks = iter(self.client.stream(messages))
+            while True:
+                started = time.monotonic()
+                chunk = next(chunks, None)
+                waited += time.monotonic() - started
+                if chunk is None:
+                    return
+                if waited > self.timeout:
                     raise LLMError("Het taalmodel deed er te lang over.")
                 yield _text(chunk.content)
         except LLMError:

