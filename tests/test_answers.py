@@ -176,7 +176,17 @@ def test_ask_json_contract(seed_settings, seed_report):
     objects = [json.loads(line) for line in batch.stdout.splitlines()]
     assert [o["kind"] for o in objects] == ["answer", "no_answer", "urgent"]
     for obj in [json.loads(single.stdout), *objects]:
-        assert set(obj) == {"question", "kind", "answer", "sources", "contact"}
+        assert set(obj) == {
+            "question",
+            "kind",
+            "answer",
+            "sources",
+            "contact",
+            "body",
+            "composer",
+            "dropped",
+        }
+        assert obj["composer"] == "extractive" and obj["dropped"] == 0  # no HECHTING_LLM_URL
         assert isinstance(obj["answer"], str) and obj["contact"] in obj["answer"]
         for s in obj["sources"]:
             assert set(s) == {"n", "id", "title", "type", "url", "path", "passage", "score"}
