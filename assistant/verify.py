@@ -27,7 +27,8 @@ from .text import NUMBERS, fold, sentences, words
 
 # Semantic share of the support score; the rest is lexical. Calibrated together with the
 # threshold (settings.support_threshold) on tests/eval/support_calibration.tsv.
-SEMANTIC_WEIGHT = 0.8
+SEMANTIC_WEIGHT = 0.95
+MIN_CLAUSE_WORDS = 4
 
 _CITE = re.compile(r"\[(?:bron\s*)?(\d+(?:\s*[,;]\s*(?:bron\s*)?\d+)*)\]", re.I)
 # A sentence ends at . ! ? (or at a citation) followed by white space and a capital, digit,
@@ -187,10 +188,21 @@ def lexical_support(claim_terms: Sequence[str], passage_terms: set[str]) -> floa
     return sum(_prefix_match(t, passage_terms) for t in unique) / len(unique)
 
 
+_CLAUSE = re.compile(r"[,;:]\s+|\s+\((?=[a-z])")
+
+
 def units(text: str) -> list[str]:
-    """A passage's sentences and each pair of consecutive sentences."""
+    """A passage's sentences, each pair of consecutive sentences, and the clauses of long
+    sentences (a short generated sentence often restates one clause)."""
     sents = sentences(text)
-    return sents + [f"{a} {b}" for a, b in zip(sents, sents[1:], strict=False)]
+    pairs = [f"{a} {b}" for a, b in zip(sents, sents[1:], strict=False)]
+    clauses = [
+        c.strip()
+        for s in sents
+        for c in _CLAUSE.split(s)
+        if len(c.split()) >= MIN_CLAUSE_WORDS and c.strip() != s
+    ]
+    return sents + pairs + list(dict.fromkeys(clauses))
 
 
 class Verifier:
