@@ -23,7 +23,16 @@ def test_ask_endpoint_returns_the_cli_json_object(client):
     result = json.loads(
         client.predict("Is er een app die helpt signalen te herkennen?", api_name="/ask")
     )
-    assert set(result) == {"question", "kind", "answer", "sources", "contact"}
+    assert set(result) == {
+        "question",
+        "kind",
+        "answer",
+        "sources",
+        "contact",
+        "body",
+        "composer",
+        "dropped",
+    }
     assert result["kind"] == "answer"
     assert result["sources"][0]["id"] == "hisense-app"
     assert result["sources"][0]["url"] == "https://example.org/hisense"
