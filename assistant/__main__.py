@@ -126,6 +126,34 @@ def cmd_eval(args) -> int:
     return status
 
 
+def cmd_calibrate(args) -> int:
+    from .answerability import resource_path
+    from .calibration import calibrate
+    from .evaluation import read_cases
+
+    settings = _settings()
+    assistant = _assistant(settings)
+    train = {f: read_cases(Path(f)) for f in args.files}
+    heldout = {f: read_cases(Path(f)) for f in args.heldout}
+    model, reports = calibrate(assistant, train, heldout, settings.embedding_model)
+    f = model.figures
+    print(f"Antwoordbaarheid voor {settings.embedding_model}: {f['training_questions']} vragen")
+    print(
+        f"  kruisvalidatie: onterecht geweigerd {f['cv_false_refusals']:.3f}, "
+        f"buiten bereik geweigerd {f['cv_out_of_scope_refused']:.3f}, drempel {model.threshold}"
+    )
+    for r in reports:
+        print(
+            f"  {r.file}: onterecht geweigerd {r.false_refusals:.3f} (van {r.answerable}), "
+            f"buiten bereik geweigerd {r.out_of_scope_refused:.3f} (van {r.out_of_scope})"
+        )
+    if not args.dry_run:
+        path = resource_path(settings.embedding_model)
+        model.save(path)
+        print(f"Opgeslagen in {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Hechtingsassistent")
     parser.add_argument("-v", "--verbose-log", action="store_true", help="meer logregels")
@@ -154,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--verbose", action="store_true", help="toon de fouten")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="antwoordbaarheid ijken op gelabelde vragen (TSV)")
+    p.add_argument("files", nargs="+", help="vragenbestanden om op te ijken")
+    p.add_argument("--heldout", nargs="*", default=[], help="apart gehouden vragen: alleen meten")
+    p.add_argument("--dry-run", action="store_true", help="niets opslaan")
+    p.set_defaults(func=cmd_calibrate)
     return parser
 
 

@@ -1,4 +1,11 @@
-"""Evaluate the assistant on a question file (question<TAB>expected, '#' comments)."""
+"""Evaluate the assistant on a question file.
+
+One case a line, tab-separated, '#' starts a comment:
+    question <TAB> expected [<TAB> key [<TAB> history]]
+expected: phrases separated by '|' (a cited source's text must contain one), NO_ANSWER or URGENT;
+key: optional phrase of the sentence that answers (the answer text itself must contain it);
+history: optional earlier questions of the conversation, separated by ' || '.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,8 @@ class Case:
     question: str
     expected: str  # phrases separated by '|', or NO_ANSWER, or URGENT
     line: int = 0
+    key: str = ""
+    history: tuple[str, ...] = ()
 
 
 @dataclass
@@ -25,6 +34,8 @@ class CaseResult:
     right_at_3: bool
     contact: bool
     cited: list[str] = field(default_factory=list)
+    key: str = ""
+    key_in_answer: bool = False
 
 
 @dataclass
@@ -42,6 +53,8 @@ class EvalReport:
     urgent_false_positives: int
     contact_present: float
     seconds_per_question: float
+    key_cases: int = 0
+    key_sentence_rate: float = 1.0
     failures: list[CaseResult] = field(default_factory=list)
 
     def table(self) -> str:
@@ -56,6 +69,7 @@ class EvalReport:
             ),
             ("urgent herkend (recall)", f"{self.urgent_recall:.3f} ({self.urgent} vragen)"),
             ("urgent vals alarm", f"{self.urgent_false_positives}"),
+            ("kernzin in antwoord", f"{self.key_sentence_rate:.3f} ({self.key_cases} vragen)"),
             ("contact aanwezig", f"{self.contact_present:.3f}"),
             ("seconden per vraag", f"{self.seconds_per_question:.4f}"),
         ]
@@ -72,10 +86,14 @@ def read_cases(path: Path) -> list[Case]:
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.startswith("#"):
             continue
-        question, _, expected = line.partition("\t")
-        if not expected.strip():
+        fields = line.split("\t")
+        if len(fields) < 2 or not fields[1].strip():
             raise InputFileError(f"{path}:{n}: verwacht 'vraag<TAB>verwachting'")
-        cases.append(Case(question.strip(), expected.strip(), n))
+        key = fields[2].strip() if len(fields) > 2 else ""
+        history = tuple(
+            h.strip() for h in (fields[3] if len(fields) > 3 else "").split(" || ") if h.strip()
+        )
+        cases.append(Case(fields[0].strip(), fields[1].strip(), n, key, history))
     return cases
 
 
@@ -91,7 +109,7 @@ def evaluate(assistant, cases: list[Case], corpus_root: Path, file: str = "") ->
     results: list[CaseResult] = []
     started = time.perf_counter()
     for case in cases:
-        answer = assistant.ask(case.question)
+        answer = assistant.ask(case.question, case.history)
         contact = bool(answer.contact) and answer.contact in answer.answer
         hits = []
         if case.expected not in ("NO_ANSWER", "URGENT") and answer.kind == "answer":
@@ -106,6 +124,8 @@ def evaluate(assistant, cases: list[Case], corpus_root: Path, file: str = "") ->
                 any(hits[:3]),
                 contact,
                 [s.id for s in answer.sources],
+                case.key,
+                bool(case.key) and _normal(case.key) in _normal(answer.answer),
             )
         )
     elapsed = time.perf_counter() - started
@@ -139,6 +159,14 @@ def evaluate(assistant, cases: list[Case], corpus_root: Path, file: str = "") ->
         urgent_recall=share(urgent, lambda r: r.kind == "urgent"),
         urgent_false_positives=sum(1 for r in not_urgent if r.kind == "urgent"),
         contact_present=share(results, lambda r: r.contact),
+        key_cases=len(keyed := [r for r in answerable if r.key]),
+        key_sentence_rate=share(keyed, lambda r: r.key_in_answer),
         seconds_per_question=elapsed / max(1, len(results)),
         failures=failures,
     )
+
+
+def _normal(text: str) -> str:
+    """Compare phrases without regard to non-breaking spaces, quotes or spacing."""
+    text = text.replace("\u00a0", " ").replace("\u2018", "'").replace("\u2019", "'")
+    return " ".join(text.split())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 from .compose import Answer, Composer
@@ -120,6 +120,12 @@ def _text(content) -> str:
     )
 
 
+def _fallback(fallback: Callable[[], Answer], dropped: int) -> Answer:
+    answer = fallback()
+    answer.dropped = dropped
+    return answer
+
+
 def make_chat(settings: Settings) -> ChatModel | None:
     """The configured chat model, or None when no URL is set (extractive answers)."""
     if not settings.llm_url.strip():
@@ -165,9 +171,11 @@ class Writer:
         route: Route,
         retrieval: Retrieval,
         contact: DocumentInfo | None,
-        history: Sequence[str] = (),
+        history: Sequence[str],
+        fallback: Callable[[], Answer],
     ) -> Answer:
-        """The whole answer at once (non-streaming request)."""
+        """The whole answer at once (non-streaming request); `fallback()` gives the extractive
+        answer."""
         passages = given_passages(retrieval)
         check = self.verifier.over([p.text for p in passages], [p.title for p in passages])
         try:
@@ -175,8 +183,8 @@ class Writer:
             verdicts = [check.check(c) for c in parse_claims(text)]
         except LLMError as exc:
             log.warning("llm failed, extractive answer shown: %s", exc)
-            return self._fallback(question, route, retrieval, contact, 0)
-        return self._final(question, route, retrieval, contact, passages, verdicts)
+            return _fallback(fallback, 0)
+        return self._final(question, route, contact, passages, verdicts, fallback)
 
     def stream(
         self,
@@ -184,7 +192,8 @@ class Writer:
         route: Route,
         retrieval: Retrieval,
         contact: DocumentInfo | None,
-        history: Sequence[str] = (),
+        history: Sequence[str],
+        fallback: Callable[[], Answer],
     ) -> Iterator[Answer]:
         """Answers that grow by one verified sentence at a time; the last one is final."""
         passages = given_passages(retrieval)
@@ -201,9 +210,9 @@ class Writer:
                     yield self._render(question, route, contact, passages, verdicts)
         except LLMError as exc:
             log.warning("llm failed, extractive answer shown: %s", exc)
-            yield self._fallback(question, route, retrieval, contact, 0)
+            yield _fallback(fallback, 0)
             return
-        yield self._final(question, route, retrieval, contact, passages, verdicts)
+        yield self._final(question, route, contact, passages, verdicts, fallback)
 
     @staticmethod
     def _add(verdict: Verdict, verdicts: list[Verdict]) -> bool:
@@ -212,18 +221,13 @@ class Writer:
             log.info("generated sentence dropped: %s", verdict.reason)
         return verdict.kept
 
-    def _final(self, question, route, retrieval, contact, passages, verdicts) -> Answer:
+    def _final(self, question, route, contact, passages, verdicts, fallback) -> Answer:
         kept = sum(v.kept for v in verdicts)
         dropped = len(verdicts) - kept
         if kept == 0 or kept < self.min_kept * len(verdicts):
             log.info("too little verified (%d of %d), extractive answer shown", kept, len(verdicts))
-            return self._fallback(question, route, retrieval, contact, dropped)
+            return _fallback(fallback, dropped)
         return self._render(question, route, contact, passages, verdicts)
-
-    def _fallback(self, question, route, retrieval, contact, dropped: int) -> Answer:
-        answer = self.composer.answer(question, route, retrieval, contact)
-        answer.dropped = dropped
-        return answer
 
     def _render(self, question, route, contact, passages, verdicts) -> Answer:
         kept = [v for v in verdicts if v.kept]

@@ -8,10 +8,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .answerability import AnswerabilityJudge, AnswerabilityModel, resource_path, sentence_top
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
 from .embeddings import Embedder, make_embedder
 from .llm import Writer, make_chat
-from .retrieval import DocumentInfo, Retrieval, Retriever
+from .retrieval import DocumentInfo, Retrieval, Retriever, Similarity
 from .routing import Route, Router
 from .settings import Settings
 from .store import Store
@@ -43,9 +44,7 @@ class _Prepared:
     retrieval: Retrieval
     contact: DocumentInfo | None
     history: list[str]
-
-    def args(self) -> tuple:
-        return self.question, self.route, self.retrieval, self.contact, self.history
+    similarity: Similarity | None = None
 
 
 @dataclass
@@ -63,7 +62,13 @@ class Assistant:
         )
         embedder = embedder or make_embedder(settings.embedding_model)
         retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
-        router = Router(settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage)
+        model = AnswerabilityModel.load(resource_path(settings.embedding_model))
+        if model is not None and settings.answerable_threshold is not None:
+            model.threshold = settings.answerable_threshold
+        judge = AnswerabilityJudge(
+            model, settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage
+        )
+        router = Router(judge)
         composer = Composer(retriever.terms, retriever.idf)
         writer = None
         chat = make_chat(settings)
@@ -96,7 +101,14 @@ class Assistant:
             return prepared
         if self.writer is None or prepared.route.kind != "answer":
             return self._extractive(prepared)
-        return self.writer.answer(*prepared.args())
+        return self.writer.answer(
+            prepared.question,
+            prepared.route,
+            prepared.retrieval,
+            prepared.contact,
+            prepared.history,
+            lambda: self._extractive(prepared),
+        )
 
     def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Answer]:
         """Answers whose text grows sentence by sentence; the last one is final and complete.
@@ -107,7 +119,14 @@ class Assistant:
         elif self.writer is None or prepared.route.kind != "answer":
             yield self._extractive(prepared)
         else:
-            yield from self.writer.stream(*prepared.args())
+            yield from self.writer.stream(
+                prepared.question,
+                prepared.route,
+                prepared.retrieval,
+                prepared.contact,
+                prepared.history,
+                lambda: self._extractive(prepared),
+            )
 
     def _prepare(self, question: str, history: Sequence[str]) -> Answer | _Prepared:
         """Routing and retrieval, decided before and without any chat model."""
@@ -121,16 +140,29 @@ class Assistant:
         if len(question) > MAX_QUESTION:
             text = TOO_LONG.format(length=len(question), limit=MAX_QUESTION)
             return self.composer.message(question[:200], text, contact)
-        history = [clean(h) for h in history]
-        retrieval = self.retriever.search(self.retrieval_query(question, history))
-        route = self.router.after_retrieval(first, retrieval)
-        return _Prepared(question, route, retrieval, contact, history)
+        history = [clean(h) for h in history if clean(h)]
+        query = self.retrieval_query(question, history)
+        retrieval, similarity, route = self._retrieve(query, first)
+        if route.kind != "answer" and history and query == question:
+            # Not answerable on its own: perhaps it leans on the previous turn after all.
+            combined = self._retrieve(f"{history[-1]} {question}", first)
+            if combined[2].kind == "answer":
+                retrieval, similarity, route = combined
+        return _Prepared(question, route, retrieval, contact, history, similarity)
+
+    def _retrieve(self, query: str, first: Route):
+        retrieval = self.retriever.search(query)
+        similarity = self.retriever.similarity(retrieval, retrieval.passages + retrieval.context)
+        best = sentence_top(similarity, [p.chunk_id for p in retrieval.passages[:3]])
+        return retrieval, similarity, self.router.after_retrieval(first, retrieval, best)
 
     def _extractive(self, prepared: _Prepared) -> Answer:
         p = prepared
         if p.route.kind == "answer":
-            return self.composer.answer(p.question, p.route, p.retrieval, p.contact)
-        return self.composer.no_answer(p.question, p.route, p.retrieval, p.contact)
+            return self.composer.answer(p.question, p.route, p.retrieval, p.contact, p.similarity)
+        return self.composer.no_answer(
+            p.question, p.route, p.retrieval, p.contact, self.retriever.documents()
+        )
 
     def draft(self, text: str) -> Draft:
         """A reply to an incoming e-mail or question, for the helpdesk to check and send."""

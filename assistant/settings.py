@@ -43,10 +43,17 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(
         0.7, description="Weight of the Dutch BM25 score in the hybrid fusion (dense gets 1 - w)."
     )
+    answerable_threshold: float | None = Field(
+        None,
+        description="Probability from which the answerability model answers instead of "
+        "refusing; empty means the calibrated value stored with the model "
+        "(assistant/resources/answerability-*.json, made by 'python -m assistant calibrate').",
+    )
     min_coverage: float = Field(
         0.6,
-        description="Share (idf-weighted) of the question's content words that the best "
-        "passages must contain before the assistant answers instead of refusing.",
+        description="Without a calibrated answerability model for the embedding model: share "
+        "(idf-weighted) of the question's content words that the best passages must contain "
+        "before the assistant answers instead of refusing.",
     )
     min_coverage_with_dense: float = Field(
         0.45,

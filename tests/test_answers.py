@@ -88,8 +88,31 @@ def test_urgent_answers_lead_with_the_referral(seed_assistant):
 def test_out_of_scope_questions_are_refused_plainly_with_contact(seed_assistant):
     answer = seed_assistant.ask("Hoeveel milligram melatonine mag mijn cliënt gebruiken?")
     assert answer.kind == "no_answer" and answer.sources == []
-    assert "geen antwoord" in answer.answer and "melatonine" in answer.answer
+    assert "geen antwoord" in answer.answer
+    # It says what the information does cover, from the corpus, and echoes none of the words.
+    assert "Veilige gehechtheid" in answer.answer and "boeken" in answer.answer
+    assert "melatonine" not in answer.answer.lower() and "milligram" not in answer.answer
     assert "bepaalde cliënt" in answer.answer  # a specific client: discuss with the team
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hoe herken ik een onveilig gehecht kind?",
+        "Wat heeft een kind nodig om zich veilig te hechten?",
+    ],
+)
+def test_questions_the_corpus_covers_are_answered_without_filler(seed_assistant, question):
+    answer = seed_assistant.ask(question)
+    assert answer.kind == "answer"
+    assert "Als er een woord is dat we veel horen" not in answer.answer
+    assert 1 <= answer.answer.count("[1]") and answer.body.count("[") <= 6
+
+
+def test_a_follow_up_is_understood_in_the_context_of_the_previous_turn(seed_assistant):
+    first = "Hoe herken ik een onveilig gehecht kind?"
+    follow = seed_assistant.ask("En wat kan ik dan doen?", [first])
+    assert follow.kind == "answer" and follow.sources
 
 
 def test_a_question_about_a_specific_client_gets_the_advice_to_consult_the_team(seed_assistant):
@@ -176,16 +199,7 @@ def test_ask_json_contract(seed_settings, seed_report):
     objects = [json.loads(line) for line in batch.stdout.splitlines()]
     assert [o["kind"] for o in objects] == ["answer", "no_answer", "urgent"]
     for obj in [json.loads(single.stdout), *objects]:
-        assert set(obj) == {
-            "question",
-            "kind",
-            "answer",
-            "sources",
-            "contact",
-            "body",
-            "composer",
-            "dropped",
-        }
+        assert {"question", "kind", "answer", "sources", "contact", "body"} <= set(obj)
         assert obj["composer"] == "extractive" and obj["dropped"] == 0  # no HECHTING_LLM_URL
         assert isinstance(obj["answer"], str) and obj["contact"] in obj["answer"]
         for s in obj["sources"]:
