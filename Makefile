@@ -13,6 +13,10 @@ $(VENV)/.installed: pyproject.toml
 	# torch first, pinned: its CPU wheel is on the machine (anything else pulls a CUDA build).
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[dev]"
+	# deduce pins regex<2025 (transformers 5 needs newer; deduce works with it): no-deps.
+	$(PY) -m pip install --quiet --no-deps "deduce==3.0.6"
+	# Build deduce's lookup cache once (minutes) instead of at the first logged question.
+	$(PY) -c "from deduce import Deduce; Deduce()"
 	touch $@
 
 install: $(VENV)/.installed

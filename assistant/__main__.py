@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from .errors import AssistantError, CorpusError
@@ -74,11 +75,17 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+def _stdin_lines():
+    """Lines from stdin as text; invalid UTF-8 becomes U+FFFD instead of stopping the batch."""
+    for raw in sys.stdin.buffer:
+        yield raw.decode("utf-8", errors="replace")
+
+
 def _questions(args):
     if args.question == ["-"]:
-        for line in sys.stdin:
+        for line in _stdin_lines():
             if line.strip():
-                yield line.rstrip("\n")
+                yield line.rstrip("\r\n")
     else:
         yield " ".join(args.question)
 
@@ -97,7 +104,7 @@ def cmd_ask(args) -> int:
 
 def cmd_draft(args) -> int:
     if args.file in (None, "-"):
-        text = sys.stdin.read()
+        text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
     else:
         text = Path(args.file).read_text(encoding="utf-8", errors="replace")
     draft = _assistant(_settings()).draft(text)
@@ -156,7 +163,9 @@ def cmd_calibrate(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Hechtingsassistent")
-    parser.add_argument("-v", "--verbose-log", action="store_true", help="meer logregels")
+    parser.add_argument(
+        "-v", "--verbose-log", action="store_true", help="meer logregels en bij een fout de details"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="corpus controleren en indexeren")
@@ -208,21 +217,31 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except AssistantError as exc:
         print(str(exc), file=sys.stderr)
+        if exc.details:  # the operator at a terminal may see what a caregiver never sees
+            print(f"Details: {exc.details}", file=sys.stderr)
+        _traceback(args)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Afgebroken. De vorige index blijft in gebruik.", file=sys.stderr)
         return 130
     except OSError as exc:
         print(f"Dat lukte niet: {exc}", file=sys.stderr)
+        _traceback(args)
         return 2
     except Exception as exc:  # last resort: a Dutch sentence, the traceback only with -v
-        log.debug("unexpected error", exc_info=True)
         print(
             f"Er ging onverwacht iets mis ({type(exc).__name__}). Probeer het opnieuw met -v "
             "voor details, of meld het aan de beheerder.",
             file=sys.stderr,
         )
+        _traceback(args)
         return 1
+
+
+def _traceback(args) -> None:
+    """With -v, the traceback of the error being handled goes to stderr."""
+    if args.verbose_log:
+        traceback.print_exc(file=sys.stderr)
 
 
 if __name__ == "__main__":

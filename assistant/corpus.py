@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,102 @@ MAX_FILE_BYTES = 1_000_000
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Files curators may keep in corpus/ that are not documents.
 IGNORED_NAMES = {"README.md", "LEESMIJ.md"}
+
+
+# Invisible characters that can rewrite a terminal or reorder text: C0/C1 controls except tab
+# and newline, and the bidirectional overrides.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# PyYAML's problems in curators' words: (part of the English problem, Dutch explanation).
+YAML_PROBLEMS = [
+    (
+        "mapping values are not allowed",
+        "een dubbele punt (:) midden in een waarde, of een verkeerde inspringing; zet de "
+        'waarde tussen aanhalingstekens, bijvoorbeeld title: "Hechting: wat is het?"',
+    ),
+    (
+        "could not find expected ':'",
+        "deze regel mist de dubbele punt tussen veld en waarde (veld: waarde)",
+    ),
+    (
+        "expected ',' or ']'",
+        "een lijst tussen [ en ] wordt niet afgesloten; voeg ] toe of zet de waarde tussen "
+        "aanhalingstekens",
+    ),
+    (
+        "expected ',' or '}'",
+        "een waarde tussen { en } wordt niet afgesloten; voeg } toe of zet de waarde tussen "
+        "aanhalingstekens",
+    ),
+    ("'\\t'", "een tab; gebruik spaties"),
+    (
+        "end of stream",
+        "een aanhalingsteken wordt niet gesloten; sluit de waarde af met hetzelfde teken",
+    ),
+    (
+        "expected <block end>",
+        "de aanhalingstekens of de inspringing kloppen niet; een waarde tussen "
+        "aanhalingstekens mag daarna niets meer bevatten en elk veld begint aan het begin "
+        "van de regel",
+    ),
+    ("alias", "een waarde die met * of & begint; zet de waarde tussen aanhalingstekens"),
+]
+
+
+def yaml_problem(exc: yaml.YAMLError) -> tuple[int, str]:
+    """(1-based line within the YAML, Dutch reason) for a PyYAML error.
+
+    PyYAML often notices an unclosed quote, bracket or key only on a later line; its
+    'context' then marks where the broken value starts, which is the line to fix.
+    """
+    problem = str(getattr(exc, "problem", "") or "")
+    context = str(getattr(exc, "context", "") or "")
+    mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context_mark is not None and not context.startswith("while parsing a block"):
+        mark = context_mark
+    line = mark.line + 1 if mark is not None else 1
+    for english, dutch in YAML_PROBLEMS:
+        if english in problem:
+            return line, dutch
+    return line, "controleer de dubbele punten, aanhalingstekens en inspringing"
+
+
+class NotRegularFileError(OSError):
+    """A symlink, folder, pipe or device where a corpus file was expected."""
+
+
+class TooLargeError(OSError):
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of a regular file, never following a symlink and never blocking on a pipe.
+
+    The check and the read use one file descriptor, so a file swapped for a symlink after
+    the listing is still refused.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotRegularFileError(SYMLINK) from exc
+        raise
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFileError(NOT_REGULAR)
+        if info.st_size > MAX_FILE_BYTES:
+            raise TooLargeError(info.st_size)
+        return file.read(MAX_FILE_BYTES + 1)
+
+
+SYMLINK = (
+    "dit is een symbolische link; alleen gewone bestanden in de corpusmap worden gelezen. "
+    "Kopieer het bestand hierheen of verwijder de link"
+)
+NOT_REGULAR = "dit is geen gewoon bestand (maar bijvoorbeeld een pipe of apparaat); verwijder het"
 
 
 @dataclass(frozen=True)
@@ -89,17 +187,15 @@ def parse_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]
         return None, problems
 
     try:
-        size = path.stat().st_size
-    except OSError:
-        return bad(1, "bestand is niet (meer) leesbaar; is het verplaatst of verwijderd?")
-    if size > MAX_FILE_BYTES:
+        raw = read_regular_file(path)
+    except NotRegularFileError as exc:
+        return bad(1, str(exc))
+    except TooLargeError as exc:
         return bad(
             1,
-            f"bestand is te groot ({size // 1000} kB, maximaal {MAX_FILE_BYTES // 1000} kB); "
+            f"bestand is te groot ({exc.size // 1000} kB, maximaal {MAX_FILE_BYTES // 1000} kB); "
             "splits het op in kleinere documenten",
         )
-    try:
-        raw = path.read_bytes()
     except OSError:
         return bad(1, "bestand is niet (meer) leesbaar; is het verplaatst of verwijderd?")
     try:
@@ -109,6 +205,18 @@ def parse_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]
         return bad(line, "bestand is geen geldige UTF-8-tekst; sla het op als UTF-8")
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
     lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        if found := CONTROL_CHARS.search(line):
+            problems.append(
+                Problem(
+                    rel,
+                    number,
+                    f"deze regel bevat een onzichtbaar stuurteken (U+{ord(found.group()):04X}); "
+                    "verwijder het (vaak meegekomen bij kopiëren en plakken)",
+                )
+            )
+    if problems:
+        return None, problems
     if not lines or lines[0].strip() != "---":
         return bad(1, "front matter ontbreekt: begin het bestand met een regel '---'")
     try:
@@ -119,10 +227,8 @@ def parse_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]
     try:
         meta = yaml.safe_load("\n".join(front_lines)) or {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or "onleesbare YAML"
-        return bad(line, f"ongeldige YAML in de front matter ({reason})")
+        line, reason = yaml_problem(exc)
+        return bad(line + 1, f"ongeldige YAML in de front matter: {reason}")
     if not isinstance(meta, dict):
         return bad(2, "front matter moet bestaan uit velden als 'title: ...'")
 
@@ -228,13 +334,20 @@ def load_corpus(
         raise CorpusError([Problem(str(corpus_dir), 0, "de corpusmap bestaat niet")])
     documents: list[Document] = []
     problems: list[Problem] = []
-    for path in sorted(corpus_dir.rglob("*")):
-        if path.is_dir() or any(
-            part.startswith(".") for part in path.relative_to(corpus_dir).parts
-        ):
-            continue
+    real_root = corpus_dir.resolve()
+    for path in _entries(corpus_dir):
         rel = _relative(path, root)
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
+            problems.append(Problem(rel, 0, SYMLINK))
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            problems.append(Problem(rel, 0, NOT_REGULAR))
+            continue
         if path.name in IGNORED_NAMES:
+            continue
+        if not path.resolve().is_relative_to(real_root):
+            problems.append(Problem(rel, 0, "dit bestand ligt buiten de corpusmap; verplaats het"))
             continue
         if path.suffix.lower() != ".md":
             problems.append(
@@ -266,6 +379,19 @@ def load_corpus(
     if problems:
         raise CorpusError(problems)
     return documents
+
+
+def _entries(corpus_dir: Path) -> list[Path]:
+    """Every non-hidden entry under corpus_dir except real folders; links are not followed."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(corpus_dir, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in list(dirs):
+            if os.path.islink(os.path.join(folder, name)):
+                dirs.remove(name)
+                found.append(Path(folder, name))
+        found += [Path(folder, name) for name in files if not name.startswith(".")]
+    return sorted(found)
 
 
 def _relative(path: Path, root: Path) -> str:

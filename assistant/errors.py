@@ -6,9 +6,17 @@ from dataclasses import dataclass
 
 
 class AssistantError(Exception):
-    """Base class; str(error) is a Dutch sentence fit to show a user."""
+    """Base class; str(error) is a short Dutch sentence fit to show a user.
+
+    `details` holds what an administrator needs (host, port, the cause) for the log and
+    the CLI's -v output; it is never shown to caregivers.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message)
+        self.details = details
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,10 @@ class ModelLoadError(AssistantError):
 
 
 class StoreUnavailableError(AssistantError):
+    exit_code = 3
+
+
+class FeedbackUnavailableError(AssistantError):
     exit_code = 3
 
 

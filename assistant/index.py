@@ -20,7 +20,7 @@ from filelock import FileLock, Timeout
 from .corpus import Document, load_corpus
 from .embeddings import Embedder
 from .errors import IngestBusyError
-from .store import Store, StoredChunks
+from .store import Store, StoredChunks, Superseded
 from .text import sentences
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,6 @@ class Ingestor:
 
     def run(self, progress: Progress | None = None, wait_seconds: float = 0) -> IngestReport:
         started = time.perf_counter()
-        documents = self.check()  # raises before anything is written
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.lock_path))
         try:
@@ -133,14 +132,33 @@ class Ingestor:
                 "Er loopt al een ingest. Wacht tot die klaar is en probeer het daarna opnieuw."
             ) from exc
         try:
-            report = self._run_locked(documents, progress)
+            report = self._run_with_retries(progress)
         finally:
             lock.release()
         report.seconds = time.perf_counter() - started
         log.info("ingest done: %s", report.summary())
         return report
 
-    def _run_locked(self, documents: list[Document], progress: Progress | None) -> IngestReport:
+    def _run_with_retries(self, progress: Progress | None, attempts: int = 3) -> IngestReport:
+        """Read the corpus (under the lock, so a waiting ingest sees the newest files) and
+        build on the active generation. When another ingest swapped in a generation meanwhile
+        (another machine on the same Chroma server), start again from the files: an index
+        never goes back to an older corpus."""
+        for _ in range(attempts):
+            base = self.store.pointer().get("active", "")
+            documents = self.check()  # raises before anything is written
+            try:
+                return self._run_locked(documents, progress, base)
+            except Superseded:
+                log.info("another ingest swapped in a new index meanwhile; reading again")
+        raise IngestBusyError(
+            "Er liepen tegelijk andere ingests. Probeer het opnieuw als die klaar zijn."
+        )
+
+    def _run_locked(
+        self, documents: list[Document], progress: Progress | None, base: str | None = None
+    ) -> IngestReport:
+        """One attempt; `base` is the active generation when the corpus was read."""
         report = IngestReport(documents=len(documents))
         active = self.store.active()
         old = (
@@ -160,6 +178,7 @@ class Ingestor:
         report.removed = sorted(set(old_keys) - set(new_keys))
         old_sentences = self._old_sentences(active)
         if active is not None and report.nothing_changed and old_sentences is not None:
+            self.store.cleanup()  # also after a killed ingest or a failed clean-up
             report.collection = active.name
             report.chunks_total = len(old)
             return report
@@ -235,10 +254,17 @@ class Ingestor:
                     "documents": len(documents),
                     "chunks": len(chunks),
                 },
+                expected_active=base,
             )
-        except BaseException:
+        except BaseException as exc:
             # Interrupted or failed before the swap: the previous generation stays active.
             self.store.drop(collection.name)
+            if (
+                base is not None
+                and isinstance(exc, Exception)
+                and self.store.pointer().get("active", "") != base
+            ):
+                raise Superseded from exc
             raise
         self.store.cleanup()
         report.collection = collection.name

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION = 2000
 MAX_DRAFT = 20000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # A short follow-up that leans on the previous turn ("en hoe herken ik dat?").
 _FOLLOW_UP = re.compile(
     r"^\s*(en|maar|ook|dus)\b|\b(dat|dit|die|daar|daarmee|daarvan|hem|haar|hun|zo'n|zoiets)\b"
@@ -31,7 +31,8 @@ _FOLLOW_UP = re.compile(
 
 
 def clean(text: str) -> str:
-    """Remove NUL and control characters; keep letters, emoji and ordinary white space."""
+    """Remove NUL, control characters and lone surrogates (invalid UTF-8 that reached a str);
+    keep letters, emoji and ordinary white space."""
     return _CONTROL.sub(" ", text or "").strip()
 
 

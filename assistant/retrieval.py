@@ -13,7 +13,7 @@ import numpy as np
 from .embeddings import Embedder
 from .errors import IndexMissingError, StoreUnavailableError
 from .lexical import BM25Index
-from .store import Store, StoredChunks
+from .store import Store, StoredChunks, is_stale
 from .text import NUMBERS, Analyzer, sentences, stem, vocabulary_of, words
 
 log = logging.getLogger(__name__)
@@ -260,12 +260,15 @@ class Retriever:
         """Passages for a query; `vector` is the query's embedding when already computed."""
         if self._snapshot is not None and time.monotonic() - self._checked > self.check_seconds:
             self.refresh()
+        snap = self.snapshot
         try:
-            return self._search(self.snapshot, query, top_k, vector)
+            return self._search(snap, query, top_k, vector)
         except StoreUnavailableError:
             raise
-        except Exception:  # noqa: BLE001 - our generation was cleaned up by a later ingest
-            if not self.refresh(force=True):
+        except Exception as exc:
+            # Our generation may have been cleaned up by a later ingest: retry once on the
+            # newer one. Any other error is raised as is and never reloads the index.
+            if not (is_stale(exc) and self._swapped_since(snap)):
                 raise
             log.info("index changed during a question; retried on the new one")
             return self._search(self.snapshot, query, top_k, vector)
@@ -300,6 +303,11 @@ class Retriever:
                 for v in row
             ]
         return out
+
+    def _swapped_since(self, snap: Snapshot) -> bool:
+        """Whether another generation is active than `snap`; loads it (once, for all threads)."""
+        self.refresh()
+        return self._snapshot is not None and self._snapshot is not snap
 
     def _search(
         self, snap: Snapshot, query: str, top_k: int | None, vector: list[float] | None = None

@@ -69,6 +69,15 @@ class Settings(BaseSettings):
         description="Store (redacted) questions in the feedback database so curators can see "
         "what the corpus could not answer.",
     )
+    feedback_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the question/feedback database; empty means the SQLite "
+        "file data_dir/feedback.sqlite3. Several app instances share one PostgreSQL database: "
+        "postgresql+psycopg://user:password@host/dbname.",
+    )
+    retention_days: int = Field(
+        90, ge=1, description="Questions and feedback older than this many days are deleted."
+    )
     curator_password: str | None = Field(
         None, description="Password for the curator tab; without one its actions are disabled."
     )

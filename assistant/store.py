@@ -8,8 +8,11 @@ pointer lives in Chroma itself, so embedded and server mode behave the same.
 from __future__ import annotations
 
 import logging
+import shutil
+import sqlite3
 import time
 import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,10 @@ from .errors import StoreUnavailableError
 log = logging.getLogger(__name__)
 
 SENTENCES_SUFFIX = "-s"
+
+
+class Superseded(Exception):  # noqa: N818 - a signal between store and ingest, not an error
+    """Another ingest activated a generation since this one read the active one."""
 
 
 @dataclass
@@ -41,38 +48,59 @@ def connect(data_dir: Path, host: str | None = None, port: int = 8000):
     try:
         if host:
             return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        Path(data_dir).mkdir(mode=0o700, parents=True, exist_ok=True)  # owner-only when new
         path = Path(data_dir) / "index"
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:  # noqa: BLE001
-        raise StoreUnavailableError(_unavailable_message(host, port)) from exc
+        raise unavailable(host, port, exc) from exc
 
 
-def _unavailable_message(host: str | None, port: int) -> str:
+UNAVAILABLE = "De kennisbank is nu niet bereikbaar. Probeer het over een paar minuten opnieuw."
+
+
+def unavailable(host: str | None, port: int, cause: BaseException) -> StoreUnavailableError:
+    """A short message for users; where and why for the log and the operator."""
     if host:
-        return (
-            f"De Chroma-server op {host}:{port} is niet bereikbaar. Controleer of hij draait "
-            "(bijvoorbeeld 'chroma run --path data/chroma --port "
-            f"{port}') en of HECHTING_CHROMA_HOST en HECHTING_CHROMA_PORT kloppen."
+        details = (
+            f"de Chroma-server op {host}:{port} antwoordt niet ({type(cause).__name__}: "
+            f"{cause}). Draait hij (bijvoorbeeld 'chroma run --path data/chroma --port {port}') "
+            "en kloppen HECHTING_CHROMA_HOST en HECHTING_CHROMA_PORT?"
         )
-    return "De lokale index kon niet worden geopend. Controleer de map HECHTING_DATA_DIR."
+    else:
+        details = (
+            f"de lokale index kon niet worden geopend ({type(cause).__name__}: {cause}); "
+            "controleer de map HECHTING_DATA_DIR"
+        )
+    return StoreUnavailableError(UNAVAILABLE, details=details)
 
 
 class Store:
     def __init__(
-        self, client, base_name: str = "hechting", host: str | None = None, port: int = 8000
+        self,
+        client,
+        base_name: str = "hechting",
+        host: str | None = None,
+        port: int = 8000,
+        index_dir: Path | None = None,
     ):
-        """`client` is a Chroma client, or a callable that makes one on first use."""
+        """`client` is a Chroma client, or a callable that makes one on first use.
+
+        `index_dir` is the embedded store's folder (None for a server), where clean-up also
+        removes the files of deleted collections.
+        """
         self._client = client
         self.base = base_name
         self.pointer_name = f"{base_name}-pointer"
         self._host = host
         self._port = port
+        self.index_dir = Path(index_dir) if index_dir is not None and not host else None
 
     @classmethod
     def from_location(cls, data_dir: Path, host: str | None, port: int, base_name: str) -> Store:
         """A store that connects on first use, so validation alone never touches the index."""
-        return cls(lambda: connect(data_dir, host, port), base_name, host, port)
+        index_dir = Path(data_dir) / "index" if data_dir is not None else None
+        return cls(lambda: connect(data_dir, host, port), base_name, host, port, index_dir)
 
     @property
     def client(self):
@@ -88,7 +116,7 @@ class Store:
             raise
         except Exception as exc:
             if _is_connection_error(exc):
-                raise StoreUnavailableError(_unavailable_message(self._host, self._port)) from exc
+                raise unavailable(self._host, self._port, exc) from exc
             raise
 
     def _collection(self, name: str):
@@ -117,8 +145,14 @@ class Store:
             log.warning("pointer names a missing collection %s", name)
             return None
 
-    def activate(self, collection, info: dict[str, Any]) -> None:
+    def activate(
+        self, collection, info: dict[str, Any], expected_active: str | None = None
+    ) -> None:
+        """Make `collection` the active generation. With `expected_active`, refuse
+        (Superseded) when another ingest activated a different generation meanwhile."""
         previous = self.pointer().get("active", "")
+        if expected_active is not None and previous != expected_active:
+            raise Superseded(previous)
         meta = {k: v for k, v in info.items() if v is not None}
         meta.update({"active": collection.name, "previous": previous or ""})
         pointer = self._call(
@@ -188,6 +222,38 @@ class Store:
         for name in self.generations():
             if name not in keep:
                 self.drop(name)
+        self.remove_unused_files()
+
+    # -- files of deleted collections (embedded mode) ----------------------------------------
+    def segment_ids(self) -> set[str]:
+        """Ids of the segments live collections use, from the embedded store's catalogue."""
+        if self.index_dir is None:
+            return set()
+        database = self.index_dir / "chroma.sqlite3"
+        with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)) as db:
+            return {row[0] for row in db.execute("SELECT id FROM segments")}
+
+    def remove_unused_files(self) -> list[str]:
+        """Delete segment folders that no live collection uses.
+
+        chromadb 1.x keeps a deleted collection's vector segment folder (named by the
+        segment's UUID) on disk. A folder whose UUID is no longer in the catalogue's
+        `segments` table belongs to no collection; ingests hold the ingest lock, so no
+        collection is being created while this runs. Server mode: the server's disk is
+        not ours to clean.
+        """
+        if self.index_dir is None or not (self.index_dir / "chroma.sqlite3").exists():
+            return []
+        live = self.segment_ids()
+        removed = []
+        for entry in self.index_dir.iterdir():
+            if entry.is_dir() and not entry.is_symlink() and _is_uuid(entry.name):
+                if entry.name not in live:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed.append(entry.name)
+        if removed:
+            log.info("removed %d unused segment folders", len(removed))
+        return removed
 
     # -- data --------------------------------------------------------------------------------
     def read(self, collection, with_embeddings: bool = False, batch: int = 5000) -> StoredChunks:
@@ -223,6 +289,20 @@ class Store:
             where=where,
             include=["distances"],
         )
+
+
+def _is_uuid(name: str) -> bool:
+    try:
+        return str(uuid.UUID(name)) == name
+    except ValueError:
+        return False
+
+
+def is_stale(exc: BaseException) -> bool:
+    """Whether Chroma refused a call on a collection, e.g. one a later ingest deleted."""
+    from chromadb.errors import ChromaError
+
+    return isinstance(exc, ChromaError)
 
 
 def _is_connection_error(exc: BaseException) -> bool:

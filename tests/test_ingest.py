@@ -215,3 +215,98 @@ def test_ingest_cli_prints_a_json_summary(mini_corpus, tmp_path):
     second = json.loads(run_cli("-m", "assistant", "ingest", "--json", env_extra=env).stdout)
     assert second["chunks_embedded"] == 0 and len(second["unchanged"]) == 7
     assert second["summary"].startswith("toegevoegd 0, gewijzigd 0, verwijderd 0, ongewijzigd 7")
+
+
+def write_teller(corpus, text: str) -> None:
+    (corpus / "pagina" / "teller.md").write_text(
+        f"---\nid: teller\ntitle: Teller\ntype: pagina\n---\n\n{text}\n", encoding="utf-8"
+    )
+
+
+def active_texts(store) -> str:
+    return "\n".join(store.read(store.active()).texts)
+
+
+def test_an_ingest_waiting_for_the_lock_reads_the_corpus_after_it_gets_it(
+    mini_corpus, tmp_path, embedder, monkeypatch
+):
+    import threading
+
+    import assistant.index
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write_teller(mini_corpus, "Versie oud.")
+    ing = ingestor_for(mini_corpus, data, embedder)
+    waiting = threading.Event()
+
+    class SpyLock(FileLock):
+        def acquire(self, *args, **kwargs):
+            waiting.set()
+            return super().acquire(*args, **kwargs)
+
+    monkeypatch.setattr(assistant.index, "FileLock", SpyLock)
+    held = FileLock(str(data / "ingest.lock"))
+    held.acquire()
+    thread = threading.Thread(target=ing.run, kwargs={"wait_seconds": 120})
+    thread.start()
+    try:
+        assert waiting.wait(60)
+        write_teller(mini_corpus, "Versie nieuw.")  # saved while the ingest waits
+    finally:
+        held.release()
+        thread.join()
+    assert "Versie nieuw." in active_texts(ing.store)
+    assert "Versie oud." not in active_texts(ing.store)
+
+
+def test_an_index_never_goes_back_to_an_older_corpus(mini_corpus, tmp_path, embedder):
+    """Another ingest (say, from a second machine on one Chroma server) swaps in a newer
+    corpus while this one is writing an older one: this one must not win."""
+    write_teller(mini_corpus, "Versie 1.")
+    data = tmp_path / "data"
+    slow = ingestor_for(mini_corpus, data, embedder)
+    other = ingestor_for(mini_corpus, data, embedder)
+    other.lock_path = tmp_path / "other-machine.lock"
+    add = slow.store.add
+    calls = []
+
+    def add_while_another_ingest_finishes(collection, chunks):
+        add(collection, chunks)
+        if not calls:
+            calls.append(1)
+            write_teller(mini_corpus, "Versie 2.")
+            other.run()
+
+    slow.store.add = add_while_another_ingest_finishes
+    slow.run()
+    assert "Versie 2." in active_texts(slow.store)
+    assert "Versie 1." not in active_texts(slow.store)
+
+
+def segment_folders(data) -> list[str]:
+    return sorted(p.name for p in (data / "index").iterdir() if p.is_dir())
+
+
+def test_repeated_ingests_keep_two_generations_and_their_folders_on_disk(
+    mini_corpus, tmp_path, embedder
+):
+    data = tmp_path / "data"
+    ing = ingestor_for(mini_corpus, data, embedder)
+    for n in range(4):
+        write_teller(mini_corpus, f"Versie {n}.")
+        ing.run()
+    # A killed ingest leaves a generation that was never activated.
+    orphan = ing.store.new_generation()
+    ing.store.add(orphan, ing.store.read(ing.store.active(), with_embeddings=True))
+    assert len(segment_folders(data)) > 2
+    report = ing.run()  # nothing changed: the clean-up still runs
+    assert report.nothing_changed
+    pointer = ing.store.pointer()
+    assert set(ing.store.generations()) == {pointer["active"], pointer["previous"]}
+    assert len(segment_folders(data)) == 2
+    assert set(segment_folders(data)) <= ing.store.segment_ids()
+    answer = Assistant.from_settings(make_settings(mini_corpus, data), embedder).ask(
+        "Wat is hechting?"
+    )
+    assert answer.kind == "answer"

@@ -44,10 +44,9 @@ def test_a_stopped_server_gives_a_dutch_error_and_recovers_when_it_returns(
     assistant = Assistant.from_settings(settings, embedder)
     assert assistant.ask("Wat is hechting?").kind == "answer"
     server.stop()
-    with pytest.raises(
-        StoreUnavailableError, match=f"Chroma-server op 127.0.0.1:{server.port} is niet bereikbaar"
-    ):
+    with pytest.raises(StoreUnavailableError, match="De kennisbank is nu niet bereikbaar") as e:
         assistant.ask("Wat is veilige gehechtheid?")
+    assert f"Chroma-server op 127.0.0.1:{server.port} antwoordt niet" in e.value.details
     server.start()
     assert assistant.ask("Wat is veilige gehechtheid?").kind == "answer"
 
