@@ -17,6 +17,7 @@ from .text import fold, sentences
 # -- the assistant's own words (B1 Dutch) --------------------------------------------------
 LEAD_IN = "Dit staat hierover in onze informatie:"
 LEAD_IN_RESOURCE = "Dit vond ik in onze informatie en bronnen:"
+LEAD_IN_GENERATED = "Dit staat hierover in onze informatie, in eigen woorden samengevat:"
 NO_ANSWER = (
     "Op deze vraag kan ik geen antwoord geven: in mijn informatie staat hier niets over, en ik "
     "wil niet gokken."
@@ -98,6 +99,8 @@ class Answer:
     sources: list[Source] = field(default_factory=list)
     contact: str = ""
     body: str = ""  # the cited statements alone: no sources list, no contact block
+    composer: str = "extractive"  # "llm" when a chat model wrote it (every sentence verified)
+    dropped: int = 0  # generated sentences removed by verification
 
 
 @dataclass
@@ -314,6 +317,43 @@ class Composer:
         block = self.contact_block(contact)
         parts += ["---", block]
         return Answer(question, "answer", "\n\n".join(parts), sources, block, body)
+
+    def generated(
+        self,
+        question: str,
+        route: Route,
+        parts: list[tuple[int, str, list[tuple[Passage, str]]]],
+        contact: DocumentInfo | None,
+        dropped: int = 0,
+    ) -> Answer:
+        """An answer from verified generated sentences: (paragraph, sentence, [(passage,
+        evidence)]). Sources are numbered by document in order of first citation."""
+        sources: list[Source] = []
+        numbers: dict[str, int] = {}
+        paragraphs: dict[int, list[str]] = {}
+        for paragraph, text, cited in parts:
+            marks = []
+            for p, evidence in cited:
+                if p.doc_id not in numbers:
+                    numbers[p.doc_id] = len(numbers) + 1
+                    sources.append(_source(numbers[p.doc_id], p, []))
+                source = sources[numbers[p.doc_id] - 1]
+                if evidence not in source.passage:
+                    source.passage = _join(source.passage, evidence)
+                mark = f"[{numbers[p.doc_id]}]"
+                if mark not in marks:
+                    marks.append(mark)
+            paragraphs.setdefault(paragraph, []).append(f"{text} {''.join(marks)}")
+        parts_out = [LEAD_IN_GENERATED, *(" ".join(p) for p in paragraphs.values())]
+        body = "\n\n".join(parts_out)
+        if sources:
+            parts_out.append(self.sources_block(sources))
+        if route.specific_client:
+            parts_out.append(SPECIFIC_CLIENT)
+        block = self.contact_block(contact)
+        parts_out += ["---", block]
+        text = "\n\n".join(parts_out)
+        return Answer(question, "answer", text, sources, block, body, "llm", dropped)
 
     @staticmethod
     def scope(documents: list[DocumentInfo]) -> list[str]:

@@ -11,11 +11,13 @@ from pathlib import Path
 from .answerability import AnswerabilityJudge, AnswerabilityModel, resource_path, sentence_top
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
 from .embeddings import Embedder, make_embedder
-from .retrieval import DocumentInfo, Retriever
+from .llm import Writer, make_chat
+from .retrieval import DocumentInfo, Retrieval, Retriever, Similarity
 from .routing import Route, Router
 from .settings import Settings
 from .store import Store
 from .text import STOPWORDS, words
+from .verify import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +38,25 @@ def clean(text: str) -> str:
 
 
 @dataclass
+class _Prepared:
+    """A question that was routed and searched, ready to be composed."""
+
+    question: str
+    route: Route
+    retrieval: Retrieval
+    contact: DocumentInfo | None
+    history: list[str]
+    similarity: Similarity | None = None
+
+
+@dataclass
 class Assistant:
     retriever: Retriever
     router: Router
     composer: Composer
     contact_id: str = "contact-expertiseteam"
     draft_common_zipf: float = 4.3  # see Settings.draft_common_zipf
+    writer: Writer | None = None  # fluent answers from a chat model; None = extractive only
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
@@ -58,7 +73,18 @@ class Assistant:
         )
         router = Router(judge)
         composer = Composer(retriever.terms, retriever.idf)
-        return cls(retriever, router, composer, settings.contact_id, settings.draft_common_zipf)
+        writer = None
+        chat = make_chat(settings)
+        if chat is not None:
+            verifier = Verifier(
+                embedder,
+                lambda text: retriever.snapshot.analyzer.terms(text),
+                settings.support_threshold,
+            )
+            writer = Writer(chat, verifier, composer, settings.llm_min_kept)
+        return cls(
+            retriever, router, composer, settings.contact_id, settings.draft_common_zipf, writer
+        )
 
     # -- reference content ------------------------------------------------------------------
     def _reference(self) -> tuple[DocumentInfo | None, list[DocumentInfo]]:
@@ -75,6 +101,40 @@ class Assistant:
         return question
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        prepared = self._prepare(question, history)
+        if isinstance(prepared, Answer):
+            return prepared
+        if self.writer is None or prepared.route.kind != "answer":
+            return self._extractive(prepared)
+        return self.writer.answer(
+            prepared.question,
+            prepared.route,
+            prepared.retrieval,
+            prepared.contact,
+            prepared.history,
+            lambda: self._extractive(prepared),
+        )
+
+    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Answer]:
+        """Answers whose text grows sentence by sentence; the last one is final and complete.
+        Without a chat model (or for urgent, refused and invalid questions) there is one."""
+        prepared = self._prepare(question, history)
+        if isinstance(prepared, Answer):
+            yield prepared
+        elif self.writer is None or prepared.route.kind != "answer":
+            yield self._extractive(prepared)
+        else:
+            yield from self.writer.stream(
+                prepared.question,
+                prepared.route,
+                prepared.retrieval,
+                prepared.contact,
+                prepared.history,
+                lambda: self._extractive(prepared),
+            )
+
+    def _prepare(self, question: str, history: Sequence[str]) -> Answer | _Prepared:
+        """Routing and retrieval, decided before and without any chat model."""
         question = clean(question)
         contact, referrals = self._reference()
         first = self.router.route(question, None)  # urgent is decided before anything else
@@ -93,11 +153,7 @@ class Assistant:
             combined = self._retrieve(f"{history[-1]} {question}", first)
             if combined[2].kind == "answer":
                 retrieval, similarity, route = combined
-        if route.kind == "answer":
-            return self.composer.answer(question, route, retrieval, contact, similarity)
-        return self.composer.no_answer(
-            question, route, retrieval, contact, self.retriever.documents()
-        )
+        return _Prepared(question, route, retrieval, contact, history, similarity)
 
     def _retrieve(self, query: str, first: Route):
         retrieval = self.retriever.search(query)
@@ -105,9 +161,13 @@ class Assistant:
         best = sentence_top(similarity, [p.chunk_id for p in retrieval.passages[:3]])
         return retrieval, similarity, self.router.after_retrieval(first, retrieval, best)
 
-    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Answer]:
-        """Answers whose text grows; the last one is final (extractive: just the one)."""
-        yield self.ask(question, history)
+    def _extractive(self, prepared: _Prepared) -> Answer:
+        p = prepared
+        if p.route.kind == "answer":
+            return self.composer.answer(p.question, p.route, p.retrieval, p.contact, p.similarity)
+        return self.composer.no_answer(
+            p.question, p.route, p.retrieval, p.contact, self.retriever.documents()
+        )
 
     def draft(self, text: str | bytes) -> Draft:
         """A reply to an incoming e-mail (plain text or a whole .eml source) for the helpdesk

@@ -201,6 +201,7 @@ def test_ask_json_contract(seed_settings, seed_report):
     assert [o["kind"] for o in objects] == ["answer", "no_answer", "urgent"]
     for obj in [json.loads(single.stdout), *objects]:
         assert {"question", "kind", "answer", "sources", "contact", "body"} <= set(obj)
+        assert obj["composer"] == "extractive" and obj["dropped"] == 0  # no HECHTING_LLM_URL
         assert isinstance(obj["answer"], str) and obj["contact"] in obj["answer"]
         for s in obj["sources"]:
             assert set(s) == {"n", "id", "title", "type", "url", "path", "passage", "score"}

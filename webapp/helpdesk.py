@@ -14,7 +14,8 @@ import gradio as gr
 from assistant.compose import CONTACT_HEADING
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackLog
-from assistant.pipeline import Assistant, clean, extract_question
+from assistant.mail import read_email
+from assistant.pipeline import Assistant, clean
 
 from . import render
 from .shared import TITLE, UNAVAILABLE, ContactBook
@@ -84,7 +85,7 @@ class HelpdeskPage:
         return render.without_placeholders(text)
 
     def _log(self, text: str, draft) -> None:
-        questions = getattr(draft, "questions", None) or [extract_question(clean(text))]
+        questions = draft.questions or [read_email(clean(text)).body]
         try:
             self.feedback.record_question(
                 " / ".join(questions)[:2000],
