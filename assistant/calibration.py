@@ -9,7 +9,6 @@ next to the code for the configured embedding model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 

@@ -101,7 +101,7 @@ class JsonApi:
 
     def unavailable(self, exc: Exception) -> JSONResponse:
         if isinstance(exc, AssistantError):
-            log.error("API request failed: %s: %s", type(exc).__name__, exc)
+            log.error("API request failed: %s: %s %s", type(exc).__name__, exc, exc.details)
             detail, status = UNAVAILABLE, 503
         else:
             log.exception("API request failed unexpectedly")

@@ -189,7 +189,7 @@ class ChatPage:
                 self._log(final)
         except Exception as exc:  # noqa: BLE001 - the user gets a Dutch sentence, never a trace
             if isinstance(exc, AssistantError):
-                log.error("chat answer failed: %s: %s", type(exc).__name__, exc)
+                log.error("chat answer failed: %s: %s %s", type(exc).__name__, exc, exc.details)
             else:
                 log.exception("chat answer failed unexpectedly")
             turns[-1].update(kind="fout", body=UNAVAILABLE, sources=[], full_contact=True)

@@ -263,7 +263,7 @@ class CuratorPage:
             lines = "\n".join(f"- `{p}`" for p in exc.problems)
             status = f"De corpus bevat fouten; de oude index blijft in gebruik.\n\n{lines}"
         except AssistantError as exc:
-            log.error("re-index failed: %s: %s", type(exc).__name__, exc)
+            log.error("re-index failed: %s: %s %s", type(exc).__name__, exc, exc.details)
             status = f"Her-indexeren is mislukt; de oude index blijft in gebruik. {exc}"
         finally:
             self._ingest_lock.release()

@@ -66,7 +66,7 @@ class HelpdeskPage:
             draft = self.assistant.draft(text)
         except Exception as exc:  # noqa: BLE001 - a Dutch sentence, details to the log
             if isinstance(exc, AssistantError):
-                log.error("draft failed: %s: %s", type(exc).__name__, exc)
+                log.error("draft failed: %s: %s %s", type(exc).__name__, exc, exc.details)
             else:
                 log.exception("draft failed unexpectedly")
             contact = render.contact_full_html(self.contacts.current)
