@@ -31,9 +31,7 @@ def resource_path(embedding_model: str, folder: Path = RESOURCES) -> Path:
 
 def sentence_top(similarity: Similarity, chunk_ids: list[str]) -> float:
     """The best sentence similarity to the question among the given passages (0: unknown)."""
-    values = [
-        v for cid in chunk_ids for v in similarity.to_query.get(cid, []) if not math.isnan(v)
-    ]
+    values = [v for cid in chunk_ids for v in similarity.to_query.get(cid, []) if not math.isnan(v)]
     return max(values, default=0.0)
 
 
@@ -125,7 +123,9 @@ def fit(
     cv = StratifiedKFold(folds, shuffle=True, random_state=0)
     p = cross_val_predict(pipeline(), x, y, cv=cv, method="predict_proba")[:, 1]
     positives = np.sort(p[y])
-    threshold = float(positives[int(max_false_refusals * len(positives))]) if len(positives) else 0.5
+    threshold = (
+        float(positives[int(max_false_refusals * len(positives))]) if len(positives) else 0.5
+    )
     final = pipeline().fit(x, y)
     scaler, lr = final.named_steps["standardscaler"], final.named_steps["logisticregression"]
     figures = {

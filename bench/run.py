@@ -402,9 +402,7 @@ def table(r: dict) -> str:
                     f"{q['out_of_scope_refused']} {q['key_sentence']}",
                 )
             )
-    rows += [
-        (f"answer p50/p95 ms, {k}", f"{v['p50']} / {v['p95']}") for k, v in a.items()
-    ]
+    rows += [(f"answer p50/p95 ms, {k}", f"{v['p50']} / {v['p95']}") for k, v in a.items()]
     rows += [
         ("index load at 100k chunks, s", r["index_load_100k_s"]),
         ("ingest seed unchanged, s", i["seed_unchanged_s"]),
@@ -424,9 +422,18 @@ def table(r: dict) -> str:
             )
         )
     rows += [
-        ("right@1 ours / langchain dense", f"{b['ours']['right@1']} / {b['langchain_dense']['right@1']}"),
-        ("right@3 ours / langchain dense", f"{b['ours']['right@3']} / {b['langchain_dense']['right@3']}"),
-        ("p95 ms ours / langchain dense", f"{b['ours']['p95_ms']} / {b['langchain_dense']['p95_ms']}"),
+        (
+            "right@1 ours / langchain dense",
+            f"{b['ours']['right@1']} / {b['langchain_dense']['right@1']}",
+        ),
+        (
+            "right@3 ours / langchain dense",
+            f"{b['ours']['right@3']} / {b['langchain_dense']['right@3']}",
+        ),
+        (
+            "p95 ms ours / langchain dense",
+            f"{b['ours']['p95_ms']} / {b['langchain_dense']['p95_ms']}",
+        ),
     ]
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)

@@ -218,7 +218,10 @@ def test_explicit_and_implicit_questions_are_found(text, questions):
         ("Hoi,\n\nWat is hechting?\n\nGroet,\nTim Bos | Begeleider | 030-1234567", "Tim Bos"),
         ("Wat is hechting?\n\nVerstuurd vanaf mijn iPhone", ""),
         ("Hoi!\n\nWaar kan ik het webinar zien?\n\nThanks!\nBo", "Bo"),
-        ("Hallo,\n\nWat is hechting?\n\nMet vriendelijke groet,\nHans en Ria de Wit", "Hans en Ria de Wit"),
+        (
+            "Hallo,\n\nWat is hechting?\n\nMet vriendelijke groet,\nHans en Ria de Wit",
+            "Hans en Ria de Wit",
+        ),
     ],
 )
 def test_the_senders_name_is_found_in_the_signature(text, name):

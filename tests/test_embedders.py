@@ -59,4 +59,6 @@ def test_switching_the_model_re_embeds_everything(mini_corpus, tmp_path, embedde
     first = build_ingestor(make_settings(mini_corpus, data), embedder, mini_corpus.parent).run()
     settings = make_settings(mini_corpus, data, embedding_model=minilm.name)
     second = build_ingestor(settings, minilm, mini_corpus.parent).run()
-    assert second.chunks_embedded == first.chunks_embedded and len(second.changed) == first.documents
+    assert (
+        second.chunks_embedded == first.chunks_embedded and len(second.changed) == first.documents
+    )

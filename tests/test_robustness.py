@@ -215,9 +215,7 @@ def test_the_right_password_reingests_and_the_app_switches_to_the_new_index(
     assistant = Assistant.from_settings(settings_, embedder)
     assert assistant.ask("Wat doet de HiSense app?").sources[0].id == "hisense-app"
     (mini_corpus / "pagina" / "app.md").unlink()
-    web = WebApp(
-        assistant, FeedbackLog(tmp_path / "f.db"), lambda p: ing.run(progress=p), "geheim"
-    )
+    web = WebApp(assistant, FeedbackLog(tmp_path / "f.db"), lambda p: ing.run(progress=p), "geheim")
     status = web.curator.reingest("geheim", A_CLIENT)[0]
     assert status.startswith("De index is bijgewerkt: 1 document verwijderd.")
     assert all(s.id != "hisense-app" for s in assistant.ask("Wat doet de HiSense app?").sources)
