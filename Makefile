@@ -38,7 +38,7 @@ bench: index
 	$(PY) bench/run.py
 
 lint: install
-	$(VENV)/bin/ruff check assistant tests bench app.py ingest.py webapp.py
+	$(VENV)/bin/ruff check assistant tests bench webapp app.py ingest.py
 
 clean:
 	rm -rf data test-output

@@ -1,4 +1,7 @@
-"""Serve the hechtingsassistent: `python app.py [--host H] [--port P]`."""
+"""Serve the hechtingsassistent: `python app.py [--host H] [--port P]`.
+
+Chat at `/`, helpdesk at `/helpdesk`, curators at `/redactie`, JSON API at `/api/*` (`/docs`).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +15,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 def main(argv: list[str] | None = None) -> int:
+    import uvicorn
+
     from assistant.errors import AssistantError
     from assistant.feedback import FeedbackLog
     from assistant.pipeline import Assistant, build_ingestor
     from assistant.settings import Settings
-    from webapp import CSS, WebApp
+    from webapp import WebApp
 
     settings = Settings()
     parser = argparse.ArgumentParser(description="Hechtingsassistent (web)")
@@ -30,19 +35,19 @@ def main(argv: list[str] | None = None) -> int:
         if not assistant.retriever.store.pointer().get("active"):
             print("Er is nog geen index; die wordt nu gebouwd.", file=sys.stderr)
             ingestor.run()
-        assistant.ask("Wat is hechting?")  # load model and index before the first user
+        warm = assistant.ask("Wat is hechting?")  # load model and index before the first user
     except AssistantError as exc:
         print(str(exc), file=sys.stderr)
         return exc.exit_code
-    app = WebApp(
+    web = WebApp(
         assistant,
-        FeedbackLog(settings.feedback_db, settings.log_questions),
-        lambda progress: ingestor.run(progress=progress).summary(),
+        FeedbackLog.from_settings(settings),
+        lambda progress: ingestor.run(progress=progress),
         settings.curator_password,
     )
-    demo = app.build()
-    demo.queue(default_concurrency_limit=settings.concurrency)
-    demo.launch(server_name=args.host, server_port=args.port, css=CSS, footer_links=["api"])
+    web.contacts.update(warm.contact)
+    app = web.fastapi(settings.concurrency)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

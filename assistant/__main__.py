@@ -36,6 +36,17 @@ def _assistant(settings, build_if_missing: bool = True):
     return assistant
 
 
+def _contact_warnings(docs, contact_id: str) -> list[str]:
+    """Dutch warnings about contact details that are still placeholders."""
+    from .contact import parse_contact, placeholder_warning
+
+    contact = next((d for d in docs if d.id == contact_id), None)
+    if contact is None:
+        return []
+    warning = placeholder_warning(parse_contact(contact.body, contact.title), contact.path)
+    return [warning] if warning else []
+
+
 def cmd_ingest(args) -> int:
     from .pipeline import build_ingestor
 
@@ -43,10 +54,13 @@ def cmd_ingest(args) -> int:
     ingestor = build_ingestor(settings)
     if args.check:
         docs = ingestor.check()
+        warnings = _contact_warnings(docs, settings.contact_id)
         if args.json:
-            print(json.dumps({"ok": True, "documents": len(docs)}))
+            print(json.dumps({"ok": True, "documents": len(docs), "warnings": warnings}))
         else:
             print(f"De corpus is in orde: {len(docs)} documenten.")
+            for warning in warnings:
+                print(warning, file=sys.stderr)
         return 0
     bar = None
 
@@ -103,10 +117,12 @@ def cmd_ask(args) -> int:
 
 
 def cmd_draft(args) -> int:
-    if args.file in (None, "-"):
-        text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
-    else:
-        text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+    from .mail import is_eml
+
+    raw = sys.stdin.buffer.read() if args.file in (None, "-") else Path(args.file).read_bytes()
+    # A message source (.eml) is parsed as bytes: its own headers name the charsets.
+    eml = is_eml(raw) or str(args.file or "").lower().endswith(".eml")
+    text = raw if eml else raw.decode("utf-8", errors="replace")
     draft = _assistant(_settings()).draft(text)
     print(_dump(draft) if args.json else draft.text)
     return 0
@@ -131,6 +147,67 @@ def cmd_eval(args) -> int:
         print(f"== {file}")
         print(report.table())
     return status
+
+
+def cmd_draft_eval(args) -> int:
+    from .evaluation import evaluate_drafts
+
+    settings = _settings()
+    assistant = _assistant(settings)
+    assistant.ask("warm-up")  # load the model before the clock starts
+    root = Path(settings.corpus_dir).resolve().parent
+    for folder in args.folders:
+        report = evaluate_drafts(assistant, Path(folder), root)
+        if args.json:
+            print(_dump(report))
+            continue
+        if args.verbose:
+            for r in report.results:
+                problems = []
+                if r.sources_right is False:
+                    problems.append(f"bron niet in top 3 ({', '.join(r.cited) or 'geen'})")
+                if r.expected_kind != r.kind:
+                    problems.append(f"soort {r.kind}, verwacht {r.expected_kind}")
+                if not r.greeting_right:
+                    problems.append("aanhef")
+                if not r.formality_right:
+                    problems.append("u/je")
+                if r.leaked:
+                    problems.append(f"{len(r.leaked)} persoonsgegeven(s) gelekt")
+                if r.markdown:
+                    problems.append("Markdown")
+                if problems:
+                    print(f"  fout: {r.file}: {'; '.join(problems)}")
+        print(f"== {folder}")
+        print(report.table())
+
+
+def cmd_calibrate(args) -> int:
+    from .answerability import resource_path
+    from .calibration import calibrate
+    from .evaluation import read_cases
+
+    settings = _settings()
+    assistant = _assistant(settings)
+    train = {f: read_cases(Path(f)) for f in args.files}
+    heldout = {f: read_cases(Path(f)) for f in args.heldout}
+    model, reports = calibrate(assistant, train, heldout, settings.embedding_model)
+    f = model.figures
+    print(f"Antwoordbaarheid voor {settings.embedding_model}: {f['training_questions']} vragen")
+    print(
+        f"  kruisvalidatie: onterecht geweigerd {f['cv_false_refusals']:.3f}, "
+        f"buiten bereik geweigerd {f['cv_out_of_scope_refused']:.3f}, drempel {model.threshold}"
+    )
+    for r in reports:
+        print(
+            f"  {r.file}: onterecht geweigerd {r.false_refusals:.3f} (van {r.answerable}), "
+            f"buiten bereik geweigerd {r.out_of_scope_refused:.3f} (van {r.out_of_scope})"
+        )
+    if not args.dry_run:
+        path = resource_path(settings.embedding_model)
+        model.save(path)
+        print(f"Opgeslagen in {path}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,11 +235,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_draft)
 
+    p = sub.add_parser("draft-eval", help="evaluatie van helpdeskconcepten op een map e-mails")
+    p.add_argument("folders", nargs="+", help="map(pen) met e-mails en manifest.tsv")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verbose", action="store_true", help="toon de fouten per e-mail")
+    p.set_defaults(func=cmd_draft_eval)
+
     p = sub.add_parser("eval", help="evaluatie op een vragenbestand (TSV)")
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true")
     p.add_argument("--verbose", action="store_true", help="toon de fouten")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="antwoordbaarheid ijken op gelabelde vragen (TSV)")
+    p.add_argument("files", nargs="+", help="vragenbestanden om op te ijken")
+    p.add_argument("--heldout", nargs="*", default=[], help="apart gehouden vragen: alleen meten")
+    p.add_argument("--dry-run", action="store_true", help="niets opslaan")
+    p.set_defaults(func=cmd_calibrate)
     return parser
 
 

@@ -62,3 +62,9 @@ class IndexMissingError(AssistantError):
 
 class InputFileError(AssistantError):
     exit_code = 2
+
+
+class LLMError(AssistantError):
+    """The chat model failed or took too long; the extractive answer is shown instead."""
+
+    exit_code = 3

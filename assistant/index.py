@@ -21,6 +21,7 @@ from .corpus import Document, load_corpus
 from .embeddings import Embedder
 from .errors import IngestBusyError
 from .store import Store, StoredChunks, Superseded
+from .text import sentences
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class IngestReport:
     documents: int = 0
     chunks_total: int = 0
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
     seconds: float = 0.0
     collection: str = ""
 
@@ -174,7 +176,8 @@ class Ingestor:
             else:
                 report.unchanged.append(doc.id)
         report.removed = sorted(set(old_keys) - set(new_keys))
-        if active is not None and report.nothing_changed:
+        old_sentences = self._old_sentences(active)
+        if active is not None and report.nothing_changed and old_sentences is not None:
             self.store.cleanup()  # also after a killed ingest or a failed clean-up
             report.collection = active.name
             report.chunks_total = len(old)
@@ -200,7 +203,21 @@ class Ingestor:
                 fresh.ids.append(f"{doc.id}:{key[:12]}:{n}")
                 fresh.texts.append(text)
                 fresh.metadatas.append(_chunk_metadata(doc, key, n, now))
-        total = len(fresh)
+        # Unchanged documents keep their stored sentence vectors, unless the active index
+        # has none (built before sentence vectors existed): then they are made for all.
+        sentence_rows = StoredChunks(embeddings=[])
+        fresh_sentences = StoredChunks(embeddings=[])
+        renew = [fresh] if old_sentences is not None else [chunks, fresh]
+        for source in renew:
+            for cid, text, meta in zip(source.ids, source.texts, source.metadatas, strict=True):
+                _add_sentences(fresh_sentences, cid, text, meta)
+        for i, meta in enumerate(old_sentences.metadatas if old_sentences is not None else []):
+            if meta["doc_id"] in keep:
+                sentence_rows.ids.append(old_sentences.ids[i])
+                sentence_rows.texts.append(old_sentences.texts[i])
+                sentence_rows.metadatas.append(meta)
+                sentence_rows.embeddings.append(old_sentences.embeddings[i])
+        total = len(fresh) + len(fresh_sentences)
         done = 0
 
         def step(count: int) -> None:
@@ -216,14 +233,16 @@ class Ingestor:
             ],
             progress=step,
         )
-        chunks.ids += fresh.ids
-        chunks.texts += fresh.texts
-        chunks.metadatas += fresh.metadatas
-        chunks.embeddings += fresh.embeddings
+        fresh_sentences.embeddings = self.embedder.embed_documents(
+            fresh_sentences.texts, progress=step
+        )
+        _extend(chunks, fresh)
+        _extend(sentence_rows, fresh_sentences)
 
         collection = self.store.new_generation()
         try:
             self.store.add(collection, chunks)
+            self.store.add(self.store.new_sentences(collection), sentence_rows)
             stored = collection.count()
             if stored != len(chunks):
                 raise RuntimeError(f"stored {stored} of {len(chunks)} chunks")
@@ -250,8 +269,35 @@ class Ingestor:
         self.store.cleanup()
         report.collection = collection.name
         report.chunks_total = len(chunks)
-        report.chunks_embedded = total
+        report.chunks_embedded = len(fresh)
+        report.sentences_embedded = len(fresh_sentences)
         return report
+
+    def _old_sentences(self, active) -> StoredChunks | None:
+        """The active generation's sentence vectors; None when it has none (rebuild them)."""
+        if active is None:
+            return StoredChunks(embeddings=[])
+        collection = self.store.sentences(active)
+        if collection is None:
+            return None
+        return self.store.read(collection, with_embeddings=True)
+
+
+def _add_sentences(target: StoredChunks, chunk_id: str, text: str, meta: dict) -> None:
+    """One row per sentence of a chunk: its vector chooses the sentences of an answer."""
+    if meta.get("type") in WHOLE_TYPES:
+        return
+    for n, sentence in enumerate(sentences(text)):
+        target.ids.append(f"{chunk_id}#{n}")
+        target.texts.append(sentence)
+        target.metadatas.append({"doc_id": meta["doc_id"], "chunk_id": chunk_id, "n": n})
+
+
+def _extend(target: StoredChunks, more: StoredChunks) -> None:
+    target.ids += more.ids
+    target.texts += more.texts
+    target.metadatas += more.metadatas
+    target.embeddings += more.embeddings
 
 
 def _chunk_metadata(doc: Document, key: str, n: int, now: str) -> dict:

@@ -8,18 +8,22 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .answerability import AnswerabilityJudge, AnswerabilityModel, resource_path, sentence_top
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
 from .embeddings import Embedder, make_embedder
-from .retrieval import DocumentInfo, Retriever
-from .routing import Router
+from .llm import Writer, make_chat
+from .retrieval import DocumentInfo, Retrieval, Retriever, Similarity
+from .routing import Route, Router
 from .settings import Settings
 from .store import Store
 from .text import STOPWORDS, words
+from .verify import Verifier
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION = 2000
 MAX_DRAFT = 20000
+MAX_EML = 5_000_000  # a whole message source, attachments included
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # A short follow-up that leans on the previous turn ("en hoe herken ik dat?").
 _FOLLOW_UP = re.compile(
@@ -34,11 +38,25 @@ def clean(text: str) -> str:
 
 
 @dataclass
+class _Prepared:
+    """A question that was routed and searched, ready to be composed."""
+
+    question: str
+    route: Route
+    retrieval: Retrieval
+    contact: DocumentInfo | None
+    history: list[str]
+    similarity: Similarity | None = None
+
+
+@dataclass
 class Assistant:
     retriever: Retriever
     router: Router
     composer: Composer
     contact_id: str = "contact-expertiseteam"
+    draft_common_zipf: float = 4.3  # see Settings.draft_common_zipf
+    writer: Writer | None = None  # fluent answers from a chat model; None = extractive only
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
@@ -47,8 +65,26 @@ class Assistant:
         )
         embedder = embedder or make_embedder(settings.embedding_model)
         retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
-        router = Router(settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage)
-        return cls(retriever, router, Composer(retriever.terms, retriever.idf), settings.contact_id)
+        model = AnswerabilityModel.load(resource_path(settings.embedding_model))
+        if model is not None and settings.answerable_threshold is not None:
+            model.threshold = settings.answerable_threshold
+        judge = AnswerabilityJudge(
+            model, settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage
+        )
+        router = Router(judge)
+        composer = Composer(retriever.terms, retriever.idf)
+        writer = None
+        chat = make_chat(settings)
+        if chat is not None:
+            verifier = Verifier(
+                embedder,
+                lambda text: retriever.snapshot.analyzer.terms(text),
+                settings.support_threshold,
+            )
+            writer = Writer(chat, verifier, composer, settings.llm_min_kept)
+        return cls(
+            retriever, router, composer, settings.contact_id, settings.draft_common_zipf, writer
+        )
 
     # -- reference content ------------------------------------------------------------------
     def _reference(self) -> tuple[DocumentInfo | None, list[DocumentInfo]]:
@@ -65,6 +101,40 @@ class Assistant:
         return question
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        prepared = self._prepare(question, history)
+        if isinstance(prepared, Answer):
+            return prepared
+        if self.writer is None or prepared.route.kind != "answer":
+            return self._extractive(prepared)
+        return self.writer.answer(
+            prepared.question,
+            prepared.route,
+            prepared.retrieval,
+            prepared.contact,
+            prepared.history,
+            lambda: self._extractive(prepared),
+        )
+
+    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Answer]:
+        """Answers whose text grows sentence by sentence; the last one is final and complete.
+        Without a chat model (or for urgent, refused and invalid questions) there is one."""
+        prepared = self._prepare(question, history)
+        if isinstance(prepared, Answer):
+            yield prepared
+        elif self.writer is None or prepared.route.kind != "answer":
+            yield self._extractive(prepared)
+        else:
+            yield from self.writer.stream(
+                prepared.question,
+                prepared.route,
+                prepared.retrieval,
+                prepared.contact,
+                prepared.history,
+                lambda: self._extractive(prepared),
+            )
+
+    def _prepare(self, question: str, history: Sequence[str]) -> Answer | _Prepared:
+        """Routing and retrieval, decided before and without any chat model."""
         question = clean(question)
         contact, referrals = self._reference()
         first = self.router.route(question, None)  # urgent is decided before anything else
@@ -75,58 +145,42 @@ class Assistant:
         if len(question) > MAX_QUESTION:
             text = TOO_LONG.format(length=len(question), limit=MAX_QUESTION)
             return self.composer.message(question[:200], text, contact)
-        retrieval = self.retriever.search(
-            self.retrieval_query(question, [clean(h) for h in history])
+        history = [clean(h) for h in history if clean(h)]
+        query = self.retrieval_query(question, history)
+        retrieval, similarity, route = self._retrieve(query, first)
+        if route.kind != "answer" and history and query == question:
+            # Not answerable on its own: perhaps it leans on the previous turn after all.
+            combined = self._retrieve(f"{history[-1]} {question}", first)
+            if combined[2].kind == "answer":
+                retrieval, similarity, route = combined
+        return _Prepared(question, route, retrieval, contact, history, similarity)
+
+    def _retrieve(self, query: str, first: Route):
+        retrieval = self.retriever.search(query)
+        similarity = self.retriever.similarity(retrieval, retrieval.passages + retrieval.context)
+        best = sentence_top(similarity, [p.chunk_id for p in retrieval.passages[:3]])
+        return retrieval, similarity, self.router.after_retrieval(first, retrieval, best)
+
+    def _extractive(self, prepared: _Prepared) -> Answer:
+        p = prepared
+        if p.route.kind == "answer":
+            return self.composer.answer(p.question, p.route, p.retrieval, p.contact, p.similarity)
+        return self.composer.no_answer(
+            p.question, p.route, p.retrieval, p.contact, self.retriever.documents()
         )
-        route = self.router.after_retrieval(first, retrieval)
-        if route.kind == "answer":
-            return self.composer.answer(question, route, retrieval, contact)
-        return self.composer.no_answer(question, route, retrieval, contact)
 
-    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Answer]:
-        """Answers whose text grows; the last one is final (extractive: just the one)."""
-        yield self.ask(question, history)
+    def draft(self, text: str | bytes) -> Draft:
+        """A reply to an incoming e-mail (plain text or a whole .eml source) for the helpdesk
+        to check and send."""
+        from .draft import DraftWriter
+        from .mail import is_eml
 
-    def draft(self, text: str) -> Draft:
-        """A reply to an incoming e-mail or question, for the helpdesk to check and send."""
-        text = clean(text)[:MAX_DRAFT]
-        question = extract_question(text)
-        contact, referrals = self._reference()
-        route = self.router.route(text, None)
-        if route.kind == "urgent":
-            return self.composer.draft(self.composer.urgent(question, route, referrals, contact))
-        if not words(question):
-            return self.composer.draft(self.composer.message(question, EMPTY_QUESTION, contact))
-        return self.composer.draft(self.ask(question[:MAX_QUESTION]))
+        if isinstance(text, str):
+            text = clean(text) if is_eml(text) else clean(text)[:MAX_DRAFT]
+        return DraftWriter(self, self.draft_common_zipf).write(text[:MAX_EML])
 
     def refresh(self) -> bool:
         return self.retriever.refresh()
-
-
-_GREETING = re.compile(
-    r"^\s*(beste|hallo|hoi|hey|goedemorgen|goedemiddag|goedenavond|geachte|dag)\b[^\n]*$", re.I
-)
-_SIGN_OFF = re.compile(
-    r"^\s*(met vriendelijke groet|vriendelijke groet|groet(en|jes)?|mvg|alvast bedankt|"
-    r"bedankt|dank je|dank u)\b",
-    re.I,
-)
-
-
-def extract_question(text: str) -> str:
-    """The body of an e-mail without greeting, sign-off and signature."""
-    lines = [line.strip() for line in text.replace("\r", "").split("\n")]
-    while lines and (not lines[0] or _GREETING.match(lines[0])):
-        lines.pop(0)
-    body: list[str] = []
-    for line in lines:
-        if _SIGN_OFF.match(line):
-            break
-        if line.startswith(">"):
-            continue
-        body.append(line)
-    result = " ".join(line for line in body if line).strip()
-    return result or text.strip()
 
 
 def build_ingestor(settings: Settings, embedder: Embedder | None = None, root: Path | None = None):

@@ -14,7 +14,7 @@ from .embeddings import Embedder
 from .errors import IndexMissingError, StoreUnavailableError
 from .lexical import BM25Index
 from .store import Store, StoredChunks, is_stale
-from .text import NUMBERS, Analyzer, stem, vocabulary_of, words
+from .text import NUMBERS, Analyzer, sentences, stem, vocabulary_of, words
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ RESOURCE_WORDS = {
     "publicaties": "publicatie",
 }
 RESOURCE_BOOST = 0.15
+# Sentences of an answer may come from more than the best chunk of the best documents.
+CONTEXT_DOCUMENTS = 3
+CONTEXT_CHUNKS = 2
 
 
 @dataclass
@@ -70,6 +73,19 @@ class Retrieval:
     coverage: float  # idf-weighted share of the question's content words found in the passages
     dense_top: float  # cosine similarity of the best dense hit
     missing: list[str] = field(default_factory=list)  # content words the corpus lacks
+    vector: list[float] | None = None  # the query's embedding
+    context: list[Passage] = field(default_factory=list)  # more chunks of the best documents
+
+
+@dataclass
+class Similarity:
+    """Cosine similarities of passage sentences to the query, by chunk id, in sentence order
+    (NaN where a sentence has no stored vector)."""
+
+    to_query: dict[str, list[float]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.to_query)
 
 
 @dataclass
@@ -101,6 +117,7 @@ class Snapshot:
     by_id: dict[str, DocumentInfo] = field(default_factory=dict)
 
     excluded: int = 0  # chunks that never answer ordinary questions (spoed)
+    sentences: object | None = None  # the generation's sentence-vector collection
 
     @property
     def name(self) -> str:
@@ -174,6 +191,7 @@ class Retriever:
                 pointer,
                 row_of,
                 excluded=int((~mask).sum()),
+                sentences=self.store.sentences(collection),
             )
             log.info("index %s loaded: %d chunks", name, len(chunks))
             return True
@@ -234,12 +252,18 @@ class Retriever:
         return self.snapshot.bm25.term_idf(term)
 
     # -- search -----------------------------------------------------------------------------
-    def search(self, query: str, top_k: int | None = None) -> Retrieval:
+    def embed(self, text: str) -> list[float]:
+        return self.embedder.embed_query(text)
+
+    def search(
+        self, query: str, top_k: int | None = None, vector: list[float] | None = None
+    ) -> Retrieval:
+        """Passages for a query; `vector` is the query's embedding when already computed."""
         if self._snapshot is not None and time.monotonic() - self._checked > self.check_seconds:
             self.refresh()
         snap = self.snapshot
         try:
-            return self._search(snap, query, top_k)
+            return self._search(snap, query, top_k, vector)
         except StoreUnavailableError:
             raise
         except Exception as exc:
@@ -248,14 +272,47 @@ class Retriever:
             if not (is_stale(exc) and self._swapped_since(snap)):
                 raise
             log.info("index changed during a question; retried on the new one")
-            return self._search(self.snapshot, query, top_k)
+            return self._search(self.snapshot, query, top_k, vector)
+
+    def sentence_vectors(self, passages: list[Passage]) -> dict[str, list[float]]:
+        """Stored vectors of the passages' sentences, by id '<chunk id>#<n>' (empty if none)."""
+        snap = self.snapshot
+        if snap.sentences is None:
+            return {}
+        ids = [f"{p.chunk_id}#{n}" for p in passages for n in range(len(sentences(p.text)))]
+        try:
+            return self.store.vectors(snap.sentences, ids)
+        except StoreUnavailableError:
+            raise
+        except Exception:  # noqa: BLE001 - a generation cleaned up meanwhile: answer without
+            log.info("sentence vectors unavailable for this question")
+            return {}
+
+    def similarity(self, retrieval: Retrieval, passages: list[Passage]) -> Similarity:
+        """Each passage sentence's cosine similarity to the query."""
+        out = Similarity()
+        if retrieval.vector is None:
+            return out
+        vectors = self.sentence_vectors(passages)
+        if not vectors:
+            return out
+        query = np.asarray(retrieval.vector, dtype=np.float32)
+        for p in passages:
+            row = [vectors.get(f"{p.chunk_id}#{n}") for n in range(len(sentences(p.text)))]
+            out.to_query[p.chunk_id] = [
+                float(query @ np.asarray(v, dtype=np.float32)) if v is not None else float("nan")
+                for v in row
+            ]
+        return out
 
     def _swapped_since(self, snap: Snapshot) -> bool:
         """Whether another generation is active than `snap`; loads it (once, for all threads)."""
         self.refresh()
         return self._snapshot is not None and self._snapshot is not snap
 
-    def _search(self, snap: Snapshot, query: str, top_k: int | None) -> Retrieval:
+    def _search(
+        self, snap: Snapshot, query: str, top_k: int | None, vector: list[float] | None = None
+    ) -> Retrieval:
         k = top_k or self.top_k
         n = len(snap.chunks)
         terms = snap.analyzer.terms(query, query=True)
@@ -266,7 +323,7 @@ class Retriever:
         # ask for a few more hits and drop the non-retrievable ones here.
         pool = min(n, max(4 * k, 20) + snap.excluded)
         if pool:
-            vector = self.embedder.embed_query(query)
+            vector = vector if vector is not None else self.embed(query)
             hits = self.store.query(snap.collection, vector, pool)
             for cid, dist in zip(hits["ids"][0], hits["distances"][0], strict=True):
                 i = snap.row_of.get(cid)
@@ -277,9 +334,27 @@ class Retriever:
         self._resource_boost(snap, query, fused, candidates)
         order = self._best_per_document(snap, fused, candidates, k)
         passages = [self._passage(snap, i, fused[i], lex[i], dense[i]) for i in order]
+        more = self._more_of_documents(snap, fused, candidates, order[:CONTEXT_DOCUMENTS])
+        context = [self._passage(snap, i, fused[i], lex[i], dense[i]) for i in more]
         coverage, missing = self._coverage(snap, query, order[:3])
         dense_top = float(np.nanmax(dense)) if np.isfinite(dense).any() else 0.0
-        return Retrieval(query, passages, coverage, dense_top, missing)
+        return Retrieval(query, passages, coverage, dense_top, missing, vector, context)
+
+    @staticmethod
+    def _more_of_documents(
+        snap: Snapshot, fused: np.ndarray, rows: np.ndarray, best: list[int]
+    ) -> list[int]:
+        """Next-best chunks of the best documents: an answer may stand in another chunk."""
+        wanted = {snap.chunks.metadatas[i]["doc_id"]: 0 for i in best}
+        chosen = set(best)
+        out = []
+        for i in rows[np.argsort(-fused[rows], kind="stable")]:
+            doc = snap.chunks.metadatas[i]["doc_id"]
+            if i in chosen or doc not in wanted or wanted[doc] >= CONTEXT_CHUNKS or fused[i] <= 0:
+                continue
+            wanted[doc] += 1
+            out.append(int(i))
+        return out
 
     @staticmethod
     def _candidates(fused: np.ndarray, n: int) -> np.ndarray:

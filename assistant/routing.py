@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .answerability import AnswerabilityJudge
 from .retrieval import Retrieval
 from .text import fold
 
@@ -187,25 +188,19 @@ def is_specific_client(text: str) -> bool:
 
 
 class Router:
-    """Urgent first; then refuse when the corpus does not cover the question."""
+    """Urgent first; then refuse when the corpus does not answer the question."""
 
-    def __init__(
-        self, min_coverage: float = 0.45, min_dense: float = 0.55, strong_coverage: float = 0.6
-    ):
-        self.min_coverage = min_coverage
-        self.min_dense = min_dense
-        self.strong_coverage = strong_coverage
+    def __init__(self, judge: AnswerabilityJudge | None = None):
+        self.judge = judge or AnswerabilityJudge(None)
 
-    def answerable(self, retrieval: Retrieval) -> bool:
-        if not retrieval.passages:
-            return False
-        if retrieval.coverage >= self.strong_coverage:
-            return True
-        return retrieval.coverage >= self.min_coverage and retrieval.dense_top >= self.min_dense
+    def answerable(self, retrieval: Retrieval, best_sentence: float = 0.0) -> bool:
+        return self.judge.judge(retrieval, best_sentence).answerable
 
-    def after_retrieval(self, first: Route, retrieval: Retrieval) -> Route:
+    def after_retrieval(
+        self, first: Route, retrieval: Retrieval, best_sentence: float = 0.0
+    ) -> Route:
         """Complete a non-urgent first decision once the passages are known."""
-        kind: Kind = "answer" if self.answerable(retrieval) else "no_answer"
+        kind: Kind = "answer" if self.answerable(retrieval, best_sentence) else "no_answer"
         return Route(kind, [], first.specific_client)
 
     def route(self, text: str, retrieval: Retrieval | None) -> Route:

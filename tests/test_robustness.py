@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from types import SimpleNamespace
 
 import pytest
 from chroma_server import ChromaServer
@@ -15,7 +16,12 @@ from test_ingest import run_cli
 from assistant.errors import CorpusError, IndexMissingError
 from assistant.feedback import FeedbackLog
 from assistant.pipeline import Assistant, build_ingestor
-from webapp import CURATOR_DISABLED, CURATOR_WRONG, WebApp
+from webapp import WebApp
+from webapp.curator import DISABLED as CURATOR_DISABLED
+from webapp.curator import WRONG as CURATOR_WRONG
+from webapp.shared import UNAVAILABLE
+
+A_CLIENT = SimpleNamespace(client=SimpleNamespace(host="127.0.0.1"))  # a gr.Request stand-in
 
 KINDS = {"answer", "no_answer", "urgent"}
 
@@ -160,15 +166,14 @@ def test_the_app_gives_a_dutch_message_while_the_chroma_server_is_down(
             lambda p: "",
             None,
         )
-        history, _, _, turns = web.respond("Wat is hechting?", [], [])
-        assert "duurzame band" in history[-1]["content"]
+        *_, (html, _, turns) = web.chat.respond("Wat is hechting?", [])
+        assert "duurzame band" in html
         server.stop()
-        history, _, _, turns = web.respond("Wat is veilige gehechtheid?", history, turns)
-        assert "Er ging iets mis bij het zoeken" in history[-1]["content"]
-        assert "niet bereikbaar" in history[-1]["content"]
+        *_, (html, _, turns) = web.chat.respond("Wat is veilige gehechtheid?", turns)
+        assert UNAVAILABLE in html and f"127.0.0.1:{server.port}" not in html
         server.start()
-        history, _, _, turns = web.respond("Wat is veilige gehechtheid?", history, turns)
-        assert "veilig gehecht" in history[-1]["content"]
+        *_, (html, _, turns) = web.chat.respond("Wat is veilige gehechtheid?", turns)
+        assert "veilig gehecht" in html.split("id='beurt-2'")[1]
     finally:
         server.stop()
 
@@ -193,11 +198,11 @@ def test_curator_actions_without_the_right_password_change_nothing(
     web = WebApp(
         Assistant.from_settings(settings_, embedder),
         FeedbackLog(tmp_path / "f.db"),
-        lambda p: calls.append(1) or ing.run().summary(),
+        lambda p: calls.append(1) or ing.run(),
         configured,
     )
-    assert web.reingest(given_) == message
-    assert web.overview(given_) == (message, [], [], [])
+    assert web.curator.reingest(given_, A_CLIENT)[0] == message
+    assert web.curator.show(given_, A_CLIENT) == (message, "", "", "")
     assert calls == [] and ing.store.pointer() == pointer
 
 
@@ -211,8 +216,8 @@ def test_the_right_password_reingests_and_the_app_switches_to_the_new_index(
     assert assistant.ask("Wat doet de HiSense app?").sources[0].id == "hisense-app"
     (mini_corpus / "pagina" / "app.md").unlink()
     web = WebApp(
-        assistant, FeedbackLog(tmp_path / "f.db"), lambda p: ing.run(progress=p).summary(), "geheim"
+        assistant, FeedbackLog(tmp_path / "f.db"), lambda p: ing.run(progress=p), "geheim"
     )
-    status = web.reingest("geheim")
-    assert status.startswith("Klaar: toegevoegd 0, gewijzigd 0, verwijderd 1")
+    status = web.curator.reingest("geheim", A_CLIENT)[0]
+    assert status.startswith("De index is bijgewerkt: 1 document verwijderd.")
     assert all(s.id != "hisense-app" for s in assistant.ask("Wat doet de HiSense app?").sources)
