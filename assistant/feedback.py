@@ -401,6 +401,8 @@ class FeedbackLog:
             job = self._jobs.get()
             try:
                 job()
+            except RuntimeError as exc:  # the redaction worker stops with the interpreter
+                log.warning("question log: a write was dropped (%s)", type(exc).__name__)
             except Exception as exc:  # noqa: BLE001 - never the text: it may hold personal data
                 log.error("question log: a write failed (%s)", type(exc).__name__)
             finally:
