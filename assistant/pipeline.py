@@ -15,6 +15,7 @@ from .routing import Router
 from .settings import Settings
 from .store import Store
 from .text import STOPWORDS, words
+from .urgency import UrgencyDetector
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,10 @@ class Assistant:
         )
         embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
         retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
-        router = Router(settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage)
+        urgency = UrgencyDetector.from_settings(settings, embedder)
+        router = Router(
+            settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage, urgency
+        )
         return cls(retriever, router, Composer(retriever.terms, retriever.idf), settings.contact_id)
 
     # -- reference content ------------------------------------------------------------------
@@ -66,33 +70,42 @@ class Assistant:
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
         question = clean(question)
         contact, referrals = self._reference()
-        first = self.router.route(question, None)  # urgent is decided before anything else
-        if first.kind == "urgent":
-            return self.composer.urgent(question, first, referrals, contact)
         if not question or not words(question):
             return self.composer.message(question, EMPTY_QUESTION, contact)
+        # The question is embedded once: the urgency classifier and the retrieval share it.
+        vector = None
+        if len(question) <= MAX_QUESTION:
+            vector = self.retriever.embedder.embed_query(question)
+        first = self.router.route(question, None, vector)  # urgent is decided before anything else
+        if first.kind == "urgent":
+            return self.composer.urgent(question, first, referrals, contact)
         if len(question) > MAX_QUESTION:
             text = TOO_LONG.format(length=len(question), limit=MAX_QUESTION)
-            return self.composer.message(question[:200], text, contact)
-        retrieval = self.retriever.search(
-            self.retrieval_query(question, [clean(h) for h in history])
-        )
+            answer = self.composer.message(question[:200], text, contact)
+            return self.composer.with_referral(answer, first.referral, referrals)
+        query = self.retrieval_query(question, [clean(h) for h in history])
+        retrieval = self.retriever.search(query, vector=vector if query == question else None)
         route = self.router.after_retrieval(first, retrieval)
         if route.kind == "answer":
-            return self.composer.answer(question, route, retrieval, contact)
-        return self.composer.no_answer(question, route, retrieval, contact)
+            answer = self.composer.answer(question, route, retrieval, contact)
+        else:
+            answer = self.composer.no_answer(question, route, retrieval, contact)
+        return self.composer.with_referral(answer, first.referral, referrals)
 
     def draft(self, text: str) -> Draft:
         """A reply to an incoming e-mail or question, for the helpdesk to check and send."""
         text = clean(text)[:MAX_DRAFT]
         question = extract_question(text)
         contact, referrals = self._reference()
-        route = self.router.route(text, None)
+        route = self.router.route(text, None)  # the whole e-mail, and sentence by sentence
         if route.kind == "urgent":
             return self.composer.draft(self.composer.urgent(question, route, referrals, contact))
         if not words(question):
             return self.composer.draft(self.composer.message(question, EMPTY_QUESTION, contact))
-        return self.composer.draft(self.ask(question[:MAX_QUESTION]))
+        answer = self.ask(question[:MAX_QUESTION])
+        if not answer.referral:  # the whole e-mail may touch what its question does not
+            answer = self.composer.with_referral(answer, route.referral, referrals)
+        return self.composer.draft(answer)
 
     def refresh(self) -> bool:
         return self.retriever.refresh()

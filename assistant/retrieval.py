@@ -233,20 +233,25 @@ class Retriever:
         return self.snapshot.bm25.term_idf(term)
 
     # -- search -----------------------------------------------------------------------------
-    def search(self, query: str, top_k: int | None = None) -> Retrieval:
+    def search(
+        self, query: str, top_k: int | None = None, vector: list[float] | None = None
+    ) -> Retrieval:
+        """`vector`: the query's embedding when the caller already computed it."""
         if self._snapshot is not None and time.monotonic() - self._checked > self.check_seconds:
             self.refresh()
         try:
-            return self._search(self.snapshot, query, top_k)
+            return self._search(self.snapshot, query, top_k, vector)
         except StoreUnavailableError:
             raise
         except Exception:  # noqa: BLE001 - our generation was cleaned up by a later ingest
             if not self.refresh(force=True):
                 raise
             log.info("index changed during a question; retried on the new one")
-            return self._search(self.snapshot, query, top_k)
+            return self._search(self.snapshot, query, top_k, vector)
 
-    def _search(self, snap: Snapshot, query: str, top_k: int | None) -> Retrieval:
+    def _search(
+        self, snap: Snapshot, query: str, top_k: int | None, vector: list[float] | None = None
+    ) -> Retrieval:
         k = top_k or self.top_k
         n = len(snap.chunks)
         terms = snap.analyzer.terms(query, query=True)
@@ -257,7 +262,8 @@ class Retriever:
         # ask for a few more hits and drop the non-retrievable ones here.
         pool = min(n, max(4 * k, 20) + snap.excluded)
         if pool:
-            vector = self.embedder.embed_query(query)
+            if vector is None:
+                vector = self.embedder.embed_query(query)
             hits = self.store.query(snap.collection, vector, pool)
             for cid, dist in zip(hits["ids"][0], hits["distances"][0], strict=True):
                 i = snap.row_of.get(cid)

@@ -46,6 +46,18 @@ class Settings(BaseSettings):
         "passage is at least min_dense.",
     )
     min_dense: float = Field(0.55, description="Dense similarity that supports a lower coverage.")
+    urgent_threshold: float | None = Field(
+        None,
+        description="P(urgent) from the urgency classifier at or above which a question is "
+        "urgent. Empty: the threshold calibrated with the weights (0.9 x the lowest score of an "
+        "urgent example in assistant/resources/urgency-dev.tsv). multilingual-e5-small: "
+        "see the weights file; measured figures are printed by `python -m assistant urgency-eval`.",
+    )
+    soft_threshold: float | None = Field(
+        None,
+        description="P(referral) at or above which an ordinary answer gets a referral line on "
+        "top. Empty: the threshold calibrated with the weights.",
+    )
     contact_id: str = Field(
         "contact-expertiseteam", description="Corpus id of the expertise team's contact page."
     )
