@@ -132,7 +132,7 @@ def cmd_urgency_train(args) -> int:
     from .urgency import UrgencyDetector
 
     settings = _settings()
-    embedder = make_embedder(settings)
+    embedder = make_embedder(settings.embedding_model)
     model = train(
         embedder,
         Path(args.train or TRAIN_FILE),
@@ -154,7 +154,7 @@ def cmd_urgency_eval(args) -> int:
     from .urgency import UrgencyDetector, evaluate_urgency
 
     settings = _settings()
-    detector = UrgencyDetector.from_settings(settings, make_embedder(settings))
+    detector = UrgencyDetector.from_settings(settings, make_embedder(settings.embedding_model))
     status = 0
     for file in args.files:
         report = evaluate_urgency(detector, Path(file))

@@ -92,6 +92,7 @@ class Answer:
     answer: str
     sources: list[Source] = field(default_factory=list)
     contact: str = ""
+    body: str = ""  # the cited statements alone: no sources list, no contact block
     referral: str = ""  # a short referral line shown on top of an ordinary answer (soft signal)
 
 
@@ -254,6 +255,7 @@ class Composer:
             else:
                 paragraphs[-1] += " " + cited
         lead = LEAD_IN_RESOURCE if any(s.type in RESOURCE_TYPES for s in sources) else LEAD_IN
+        body = "\n\n".join([lead, *paragraphs])
         parts = [lead, *paragraphs]
         if sources:
             parts.append(self.sources_block(sources))
@@ -261,7 +263,7 @@ class Composer:
             parts.append(SPECIFIC_CLIENT)
         block = self.contact_block(contact)
         parts += ["---", block]
-        return Answer(question, "answer", "\n\n".join(parts), sources, block)
+        return Answer(question, "answer", "\n\n".join(parts), sources, block, body)
 
     def no_answer(
         self, question: str, route: Route, retrieval: Retrieval | None, contact: DocumentInfo | None
@@ -274,7 +276,8 @@ class Composer:
         parts.append(NO_ANSWER_NEXT)
         block = self.contact_block(contact)
         parts += ["---", block]
-        return Answer(question, "no_answer", "\n\n".join(parts), [], block)
+        text = "\n\n".join(parts)
+        return Answer(question, "no_answer", text, [], block, text.split("\n\n---\n\n")[0])
 
     def urgent(
         self,
@@ -293,11 +296,12 @@ class Composer:
                 Source(n, doc.id, doc.title, doc.type, doc.url or None, doc.path, doc.text, 1.0)
             )
             lines.append(f"{doc.text} [{n}]")
+        body = "\n\n".join(lines)
         lines.append(self.sources_block(sources))
         lines.append(URGENT_AFTER)
         block = self.contact_block(contact)
         lines += ["---", block]
-        return Answer(question, "urgent", "\n\n".join(lines), sources, block)
+        return Answer(question, "urgent", "\n\n".join(lines), sources, block, body)
 
     @staticmethod
     def with_referral(
@@ -314,7 +318,7 @@ class Composer:
     def message(question: str, text: str, contact: DocumentInfo | None) -> Answer:
         """A fixed message (empty or over-long input) that still ends with the contact block."""
         block = Composer.contact_block(contact)
-        return Answer(question, "no_answer", f"{text}\n\n---\n\n{block}", [], block)
+        return Answer(question, "no_answer", f"{text}\n\n---\n\n{block}", [], block, text)
 
     @staticmethod
     def draft(answer: Answer) -> Draft:

