@@ -92,6 +92,7 @@ RULES: tuple[Rule, ...] = (
             r"\bleven (heeft|had) geen zin",
             r"\bafscheidsbrief",
             r"\b(zichzelf|zich|mezelf|mijzelf) (wil |gaat |gaan )?(ophangen|van het leven beroven)",
+            r"\b(zichzelf|zich|mezelf|mijzelf) iets (wil |gaat |zal )?(aan ?doen|aandoet|aandeed)",
         ),
         "a wish to die or a plan, in the words people use for it",
     ),
