@@ -128,8 +128,15 @@ def cmd_eval(args) -> int:
 
 def cmd_urgency_train(args) -> int:
     from .embeddings import make_embedder
-    from .urgency import DEV_FILE, RESOURCES, TRAIN_FILE, evaluate_urgency, train, weights_name
-    from .urgency import UrgencyDetector
+    from .urgency import (
+        DEV_FILE,
+        RESOURCES,
+        TRAIN_FILE,
+        UrgencyDetector,
+        evaluate_urgency,
+        train,
+        weights_name,
+    )
 
     settings = _settings()
     embedder = make_embedder(settings.embedding_model)
@@ -141,8 +148,10 @@ def cmd_urgency_train(args) -> int:
     )
     target = Path(args.out) if args.out else RESOURCES / weights_name(embedder.name)
     model.save(target)
-    print(f"Gewichten opgeslagen in {target} (drempels: urgent {model.urgent_threshold}, "
-          f"verwijsregel {model.soft_threshold}).")
+    print(
+        f"Gewichten opgeslagen in {target} (drempels: urgent {model.urgent_threshold}, "
+        f"verwijsregel {model.soft_threshold})."
+    )
     report = evaluate_urgency(UrgencyDetector(embedder, model), Path(args.dev or DEV_FILE))
     print(f"== {report.file}")
     print(report.table())
@@ -168,7 +177,9 @@ def cmd_urgency_eval(args) -> int:
         print(report.table())
         if args.verbose:
             for miss in report.misses:
-                print(f"  fout: {miss.expected} -> {miss.got} (p={miss.probability:.2f}): {miss.text}")
+                print(
+                    f"  fout: {miss.expected} -> {miss.got} (p={miss.probability:.2f}): {miss.text}"
+                )
         if report.urgent_recall < 1.0:
             status = 1
     return status
@@ -204,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser(
-        "urgency-train", help="urgentiedetector trainen en drempels kiezen (gewichten in het pakket)"
+        "urgency-train",
+        help="urgentiedetector trainen en drempels kiezen (gewichten in het pakket)",
     )
     p.add_argument("--train", help="trainingsbestand (standaard het meegeleverde)")
     p.add_argument("--dev", help="kalibratiebestand voor de drempels (standaard het meegeleverde)")
@@ -212,7 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_urgency_train)
 
     p = sub.add_parser(
-        "urgency-eval", help="urgentiedetector scoren op een bestand (tekst<TAB>niveau<TAB>categorie)"
+        "urgency-eval",
+        help="urgentiedetector scoren op een bestand (tekst<TAB>niveau<TAB>categorie)",
     )
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true")

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -146,7 +147,9 @@ RULES: tuple[Rule, ...] = (
         "danger_to_life",
         DIRECT_DANGER,
         "urgent",
-        _rx(r"\blevensgevaar", r"\bin (acuut )?gevaar\b", r"\ber is brand\b", r"\bstaat in brand\b"),
+        _rx(
+            r"\blevensgevaar", r"\bin (acuut )?gevaar\b", r"\ber is brand\b", r"\bstaat in brand\b"
+        ),
         "danger to life is named",
     ),
     Rule(
@@ -167,7 +170,9 @@ RULES: tuple[Rule, ...] = (
         "sexual_abuse_named",
         "seksueel_grensoverschrijdend",
         "soft",
-        _rx(r"\bseksueel (misbruik|geweld)", r"\bverkracht", r"\baanrand", r"\bgrensoverschrijdend"),
+        _rx(
+            r"\bseksueel (misbruik|geweld)", r"\bverkracht", r"\baanrand", r"\bgrensoverschrijdend"
+        ),
         "sexual abuse or transgressive behaviour is named: at least a referral line",
     ),
     Rule(
@@ -239,35 +244,46 @@ class UrgencyModel:
     examples: int = 0
     c: float = 10.0
     version: int = FORMAT_VERSION
-    _urgent: list | None = field(default=None, repr=False, compare=False)
 
     def features(self, x: np.ndarray) -> np.ndarray:
-        z = np.atleast_2d(x) - np.asarray(self.center)
+        z = np.atleast_2d(x) - self._arrays["center"]
         return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9)
 
     def urgent_probability(self, z: np.ndarray) -> np.ndarray:
-        if self._urgent is None:
-            self._urgent = [_unpack_member(m) for m in self.urgent_members]
-        return _ensemble(self._urgent, z)
+        return _ensemble(self._arrays["urgent"], z)
 
     def referral_probability(self, z: np.ndarray) -> np.ndarray:
-        return _sigmoid(z @ np.asarray(self.referral_coef) + self.referral_intercept)
+        a = self._arrays
+        return _sigmoid(z @ a["referral_coef"] + self.referral_intercept)
 
     def category_probabilities(self, z: np.ndarray) -> np.ndarray:
-        return _softmax(z @ np.asarray(self.category_coef).T + np.asarray(self.category_intercept))
+        a = self._arrays
+        return _softmax(z @ a["category_coef"].T + a["category_intercept"])
+
+    @cached_property
+    def _arrays(self) -> dict:
+        """The weights as numpy arrays, converted once."""
+        return {
+            "center": np.asarray(self.center),
+            "urgent": [_unpack_member(m) for m in self.urgent_members],
+            "referral_coef": np.asarray(self.referral_coef),
+            "category_coef": np.asarray(self.category_coef),
+            "category_intercept": np.asarray(self.category_intercept),
+        }
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        data = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False), encoding="utf-8")
         tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> UrgencyModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{path}: weights format {data.get('version')}, expected {FORMAT_VERSION}")
+            raise ValueError(
+                f"{path}: weights format {data.get('version')}, expected {FORMAT_VERSION}"
+            )
         return cls(**data)
 
 
@@ -335,8 +351,12 @@ class UrgencyDetector:
         soft_threshold: float | None = None,
         rules: Sequence[Rule] = RULES,
         max_whole_chars: int = 2000,
+        train_file: Path = TRAIN_FILE,
+        dev_file: Path = DEV_FILE,
     ):
         self.embedder = embedder
+        self.train_file = train_file
+        self.dev_file = dev_file
         self.max_whole_chars = max_whole_chars
         self.cache_dir = cache_dir
         self.rules = tuple(rules)
@@ -379,7 +399,7 @@ class UrgencyDetector:
                 if model.embedding_model == self.embedder.name:
                     return model
         log.info("no urgency weights for %s; training them once", self.embedder.name)
-        model = train(self.embedder)
+        model = train(self.embedder, self.train_file, self.dev_file)
         if self.cache_dir is not None:
             try:
                 model.save(self.cache_dir / name)
@@ -462,10 +482,14 @@ class UrgencyDetector:
             model_rank = 0
             if probability >= self.urgent_threshold:
                 model_rank = 2
-                reasons.append(f"classifier: P(urgent) {probability:.2f} >= {self.urgent_threshold:.2f}")
+                reasons.append(
+                    f"classifier: P(urgent) {probability:.2f} >= {self.urgent_threshold:.2f}"
+                )
             elif referral >= self.soft_threshold:
                 model_rank = 1
-                reasons.append(f"classifier: P(referral) {referral:.2f} >= {self.soft_threshold:.2f}")
+                reasons.append(
+                    f"classifier: P(referral) {referral:.2f} >= {self.soft_threshold:.2f}"
+                )
             top_category = self.model.categories[int(np.argmax(cat_probs))]
             if model_rank == 1 and top_category not in SOFT_CATEGORIES:
                 model_rank = 0
@@ -504,12 +528,16 @@ def read_examples(path: Path) -> list[Example]:
             continue
         parts = raw.split("\t")
         if len(parts) != 3:
-            problems.append(f"{path}:{n}: expected text<TAB>level<TAB>category, got {len(parts)} fields")
+            problems.append(
+                f"{path}:{n}: expected text<TAB>level<TAB>category, got {len(parts)} fields"
+            )
             continue
         text, level, category = (p.strip() for p in parts)
         if level not in LEVELS:
             problems.append(f"{path}:{n}: unknown level '{level}' (use {', '.join(LEVELS)})")
-        elif (level == "none") != (category == "-") or (category != "-" and category not in CATEGORIES):
+        elif (level == "none") != (category == "-") or (
+            category != "-" and category not in CATEGORIES
+        ):
             problems.append(
                 f"{path}:{n}: category '{category}' does not fit level '{level}' "
                 f"(use one of {', '.join(CATEGORIES)}, or - with level none)"
@@ -547,7 +575,9 @@ def train(
     def networks(labels: list[bool]) -> list[dict]:
         return [
             _pack_member(
-                MLPClassifier((HIDDEN,), alpha=1e-2, max_iter=2000, random_state=seed).fit(z, labels)
+                MLPClassifier((HIDDEN,), alpha=1e-2, max_iter=2000, random_state=seed).fit(
+                    z, labels
+                )
             )
             for seed in range(MEMBERS)
         ]
@@ -601,7 +631,11 @@ def calibrate(model: UrgencyModel, embedder: QueryEmbedder, dev_path: Path) -> N
         p_referral.append(r)
     rules = [detector._judge(e.text, None).level for e in examples]
     model.urgent_threshold = _threshold(
-        [p for p, e, r in zip(p_urgent, examples, rules, strict=True) if e.level == "urgent" and r != "urgent"]
+        [
+            p
+            for p, e, r in zip(p_urgent, examples, rules, strict=True)
+            if e.level == "urgent" and r != "urgent"
+        ]
     )
     # A referral is still needed where neither the rules nor the urgent threshold give one.
     model.soft_threshold = _threshold(

@@ -11,6 +11,7 @@ from assistant.urgency import (
     CATEGORIES,
     DEV_FILE,
     RULES,
+    SOFT_CATEGORIES,
     TRAIN_FILE,
     UrgencyDetector,
     UrgencyModel,
@@ -39,8 +40,14 @@ def detector(embedder) -> UrgencyDetector:
         ("Ze heeft zichzelf weer gesneden, haar arm zit vol wonden.", "zelfbeschadiging"),
         ("Een cliënt is in elkaar gezakt en ademt niet.", "medisch"),
         ("Een bewoner bedreigt zijn begeleider met een mes.", "geweld"),
-        ("Ze komt na elk weekend thuis terug met blauwe plekken. Moet ik dit melden?", "mishandeling"),
-        ("Mijn cliënte vertelde dat een begeleider haar in de douche betast.", "seksueel_grensoverschrijdend"),
+        (
+            "Ze komt na elk weekend thuis terug met blauwe plekken. Moet ik dit melden?",
+            "mishandeling",
+        ),
+        (
+            "Mijn cliënte vertelde dat een begeleider haar in de douche betast.",
+            "seksueel_grensoverschrijdend",
+        ),
         ("Haar nieuwe vriend laat haar met andere mannen naar bed gaan voor geld.", "uitbuiting"),
     ],
 )
@@ -127,18 +134,32 @@ def test_packaged_weights_exist_for_the_default_model(embedder):
 
 
 def test_another_model_trains_once_and_caches_its_weights(minilm, tmp_path):
-    detector = UrgencyDetector(minilm, cache_dir=tmp_path)
-    assert detector.assess("Hij heeft een hele strip pillen geslikt.").level == "urgent"
+    # A small slice of the labelled files keeps this test quick; the mechanism is the same.
+    def head(path: Path, n: int) -> Path:
+        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line[:1] != "#"]
+        out = tmp_path / path.name
+        out.write_text("\n".join(lines[::n]) + "\n", encoding="utf-8")
+        return out
+
+    files = {"train_file": head(TRAIN_FILE, 6), "dev_file": head(DEV_FILE, 6)}
+    detector = UrgencyDetector(minilm, cache_dir=tmp_path, **files)
+    urgency = detector.assess("Een cliënt is bewusteloos en ademt niet.")
+    assert urgency.level == "urgent" and any(r.startswith("rule") for r in urgency.reasons)
+    assert 0 <= urgency.probability <= 1  # the trained classifier ran as well
     cached = tmp_path / weights_name(minilm.name)
-    assert cached.exists()
-    again = UrgencyDetector(minilm, cache_dir=tmp_path)
-    assert again.model.urgent_threshold == detector.model.urgent_threshold
+    assert UrgencyModel.load(cached).embedding_model == minilm.name
+    again = UrgencyDetector(minilm, cache_dir=tmp_path, train_file=tmp_path / "absent.tsv")
+    assert again.model.urgent_threshold == detector.model.urgent_threshold  # loaded, not trained
 
 
 def test_dev_file_recall_is_complete(detector):
     report = evaluate_urgency(detector, DEV_FILE)
-    assert report.urgent_recall == 1.0, [m for m in report.misses if m.expected.startswith("urgent")]
-    assert report.soft_recall == 1.0
+    assert report.urgent_recall == 1.0, [
+        m for m in report.misses if m.expected.startswith("urgent")
+    ]
+    # General questions touching abuse, violence or exploitation all get their referral line.
+    soft = [c for c in report.categories if c.name in SOFT_CATEGORIES]
+    assert all(c.referred == c.soft for c in soft), soft
 
 
 @pytest.mark.skipif(
@@ -148,5 +169,9 @@ def test_dev_file_recall_is_complete(detector):
 )
 def test_held_out_urgent_recall_is_complete(detector):
     report = evaluate_urgency(detector, HELDOUT)
-    missed = [m.text for m in report.misses if m.expected.startswith("urgent") and not m.got.startswith("urgent")]
+    missed = [
+        m.text
+        for m in report.misses
+        if m.expected.startswith("urgent") and not m.got.startswith("urgent")
+    ]
     assert report.urgent_recall == 1.0, missed
