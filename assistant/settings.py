@@ -54,16 +54,17 @@ class Settings(BaseSettings):
         description="P(urgent) from the urgency classifier at or above which a question is "
         "urgent. Empty: the threshold calibrated with the model's weights, 0.9 x the lowest "
         "P(urgent) of an urgent example in assistant/resources/urgency-dev.tsv that the rules "
-        "do not catch. multilingual-e5-small: 0.13; on that dev file urgent recall 71/71 and "
-        "11 urgent false alarms among 65 non-urgent examples (mostly everyday mishaps told as a "
-        "story). `python -m assistant urgency-eval FILE` prints the figures for any file.",
+        "do not catch. multilingual-e5-small: 0.11; on that dev file urgent recall 71/71 and "
+        "16 urgent false alarms among 65 non-urgent examples (mostly everyday mishaps told as a "
+        "story; one unusually low-scored self-harm example sets this threshold). `python -m assistant urgency-eval FILE` prints the figures for any file.",
     )
     soft_threshold: float | None = Field(
         None,
         description="P(referral) at or above which an ordinary answer gets a referral line on "
         "top (abuse, violence, exploitation). Empty: calibrated like urgent_threshold. "
-        "multilingual-e5-small: 0.17; on the dev file 12/13 soft examples referred, 8 of 52 "
-        "unrelated examples with a needless referral line.",
+        "multilingual-e5-small: 0.13; on the dev file 12/13 soft examples referred (the one "
+        "missed is medical, which gets no line by design), 6 of 52 unrelated examples with a "
+        "needless referral line.",
     )
     contact_id: str = Field(
         "contact-expertiseteam", description="Corpus id of the expertise team's contact page."

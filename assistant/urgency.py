@@ -50,7 +50,7 @@ RESOURCES = Path(__file__).parent / "resources"
 TRAIN_FILE = RESOURCES / "urgency-train.tsv"
 DEV_FILE = RESOURCES / "urgency-dev.tsv"
 FORMAT_VERSION = 2
-MEMBERS = 5  # small networks averaged per head; fixed seeds 0..4
+MEMBERS = 5  # small networks averaged for P(urgent); fixed seeds 0..4
 HIDDEN = 32
 
 
@@ -224,8 +224,8 @@ class UrgencyModel:
 
     Inputs are centred on the training mean and renormalised (sentence embeddings share a large
     common direction that says nothing about urgency). P(urgent) is the average of a few small
-    one-hidden-layer networks (on the dev file: 11 urgent false alarms of 65 at recall 1.0,
-    against 19 for a logistic regression); "needs a referral line" and the category are logistic
+    one-hidden-layer networks (on the dev file: about half the urgent false alarms at recall 1.0
+    of a logistic regression); "needs a referral line" and the category are logistic
     regressions (a network ensemble raised more soft false alarms there: 20 against 12).
     """
 

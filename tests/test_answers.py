@@ -99,7 +99,11 @@ def test_urgent_answers_lead_with_the_referral(seed_assistant):
             "IGJ",
         ),
         ("Hij heeft zijn pillen van de hele week in één keer ingenomen.", "spoed-112", "112"),
-        ("Ze heeft blauwe plekken na elk bezoek aan haar vader, moet ik dit melden?", "spoed-veilig-thuis", "0800-2000"),
+        (
+            "Ze heeft blauwe plekken na elk bezoek aan haar vader, moet ik dit melden?",
+            "spoed-veilig-thuis",
+            "0800-2000",
+        ),
     ],
 )
 def test_the_urgent_answer_leads_with_the_referral_that_fits_the_category(
@@ -112,14 +116,18 @@ def test_the_urgent_answer_leads_with_the_referral_that_fits_the_category(
 
 
 def test_staff_transgression_also_refers_to_the_care_relation_report(seed_assistant):
-    answer = seed_assistant.ask("Ik zag dat een collega een bewoonster op haar billen sloeg en betastte.")
+    answer = seed_assistant.ask(
+        "Ik zag dat een collega een bewoonster op haar billen sloeg en betastte."
+    )
     ids = [s.id for s in answer.sources]
     assert answer.kind == "urgent" and "spoed-geweld-in-de-zorg" in ids
 
 
 def test_a_general_question_about_abuse_gets_its_answer_with_a_referral_line_on_top(seed_assistant):
-    answer = seed_assistant.ask("Hoe beïnvloedt mishandeling de hechting?")
-    assert answer.kind == "answer" and answer.sources
+    answer = seed_assistant.ask(
+        "Wat is de relatie tussen mishandeling en gedesorganiseerde gehechtheid?"
+    )
+    assert answer.kind == "answer" and answer.sources[0].id == "gedesorganiseerde-gehechtheid"
     assert answer.referral and answer.answer.startswith(answer.referral)
     assert "0800-2000" in answer.referral
 
@@ -128,7 +136,6 @@ def test_a_general_question_about_abuse_gets_its_answer_with_a_referral_line_on_
     "question",
     [
         "Wat is hechting?",
-        "Mijn cliënt is boos op zijn moeder.",
         "Wat doet een vermijdend gehecht kind bij stress?",
         "Hoe ga ik om met een kind dat continu aandacht vraagt?",
     ],
