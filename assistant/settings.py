@@ -55,7 +55,7 @@ class Settings(BaseSettings):
         "urgent. Empty: the threshold calibrated with the model's weights, 0.9 x the lowest "
         "P(urgent) of an urgent example in assistant/resources/urgency-dev.tsv that the rules "
         "do not catch. multilingual-e5-small: 0.11; on that dev file urgent recall 71/71 and "
-        "16 urgent false alarms among 65 non-urgent examples (mostly everyday mishaps told as a "
+        "15 urgent false alarms among 65 non-urgent examples (mostly everyday mishaps told as a "
         "story; one unusually low-scored self-harm example sets this threshold). `python -m assistant urgency-eval FILE` prints the figures for any file.",
     )
     soft_threshold: float | None = Field(

@@ -196,6 +196,21 @@ IN_CARE_CATEGORIES = {"geweld", "mishandeling", "seksueel_grensoverschrijdend"}
 # give no line: suicide is always urgent, and a stray line on an unrelated answer confuses.
 SOFT_CATEGORIES = {"geweld", "mishandeling", "seksueel_grensoverschrijdend", "uitbuiting"}
 
+# A general question (one sentence, opening with a question word) that describes no situation:
+# no person of one's own ("mijn cliënt"), nobody who says or does something, no "now" or "today".
+# Such a question touching abuse or violence is "soft" (its answer plus a referral line), unless
+# a rule makes it urgent or it is about suicide (always urgent).
+GENERAL_QUESTION = _rx(
+    r"^\s*(wat|hoe|waarom|welke|welk|wanneer|vanaf|op welke|in hoeverre|is er|zijn er|bestaat|"
+    r"bestaan|waar|wie)\b[^.!?\n]*\??\s*$"
+)
+SITUATION = _rx(
+    r"\b(mijn|m'n|onze|ons|jouw|zijn|haar)\s+\w+",
+    r"\b(hij|zij|ze|ik)\s+(zegt|zei|vertelt|vertelde|zie|zag|vermoed|denk|merk|merkte|vond|"
+    r"hoorde|heb|is|wordt|werd|heeft)\b",
+    r"\b(nu|net|vandaag|gisteren|vannacht|vanavond|vanochtend)\b",
+)
+
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -491,6 +506,15 @@ class UrgencyDetector:
                     f"classifier: P(referral) {referral:.2f} >= {self.soft_threshold:.2f}"
                 )
             top_category = self.model.categories[int(np.argmax(cat_probs))]
+            if (
+                model_rank == 2
+                and level_rank < 2
+                and top_category != "zelfdoding"
+                and GENERAL_QUESTION.search(folded)
+                and not SITUATION.search(folded)
+            ):
+                model_rank = 1  # a general question: its answer with a referral line
+                reasons.append("general question without a described situation: soft")
             if model_rank == 1 and top_category not in SOFT_CATEGORIES:
                 model_rank = 0
                 reasons.pop()
