@@ -77,6 +77,17 @@ def test_a_general_question_about_abuse_gets_a_soft_referral(detector):
     assert urgency.level == "soft" and urgency.categories[0] == "mishandeling"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hoe vaak komt huiselijk geweld voor in gezinnen met een ouder met een LVB?",
+        "Welke signalen van uitbuiting zie je bij jongeren met een beperking?",
+    ],
+)
+def test_a_general_question_without_a_situation_is_soft_not_urgent(detector, text):
+    assert detector.assess(text).level == "soft"
+
+
 def test_every_question_about_suicide_is_urgent_even_a_general_one(detector):
     urgency = detector.assess("Hoe bespreek ik suïcidale gedachten?")
     assert urgency.level == "urgent" and urgency.categories[0] == "zelfdoding"
