@@ -23,8 +23,8 @@ def test_ask_endpoint_returns_the_cli_json_object(client):
     result = json.loads(
         client.predict("Is er een app die helpt signalen te herkennen?", api_name="/ask")
     )
-    assert set(result) == {"question", "kind", "answer", "sources", "contact"}
-    assert result["kind"] == "answer"
+    assert set(result) == {"question", "kind", "answer", "sources", "contact", "body", "referral"}
+    assert result["kind"] == "answer" and result["referral"] == ""
     assert result["sources"][0]["id"] == "hisense-app"
     assert result["sources"][0]["url"] == "https://example.org/hisense"
     assert result["contact"] in result["answer"]
