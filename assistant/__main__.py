@@ -210,6 +210,65 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def cmd_urgency_train(args) -> int:
+    from .embeddings import make_embedder
+    from .urgency import (
+        DEV_FILE,
+        RESOURCES,
+        TRAIN_FILE,
+        UrgencyDetector,
+        evaluate_urgency,
+        train,
+        weights_name,
+    )
+
+    settings = _settings()
+    embedder = make_embedder(settings.embedding_model)
+    model = train(
+        embedder,
+        Path(args.train or TRAIN_FILE),
+        Path(args.dev or DEV_FILE),
+        progress=lambda msg: print(msg, file=sys.stderr),
+    )
+    target = Path(args.out) if args.out else RESOURCES / weights_name(embedder.name)
+    model.save(target)
+    print(
+        f"Gewichten opgeslagen in {target} (drempels: urgent {model.urgent_threshold}, "
+        f"verwijsregel {model.soft_threshold})."
+    )
+    report = evaluate_urgency(UrgencyDetector(embedder, model), Path(args.dev or DEV_FILE))
+    print(f"== {report.file}")
+    print(report.table())
+    return 0
+
+
+def cmd_urgency_eval(args) -> int:
+    from .embeddings import make_embedder
+    from .urgency import UrgencyDetector, evaluate_urgency
+
+    settings = _settings()
+    detector = UrgencyDetector.from_settings(settings, make_embedder(settings.embedding_model))
+    status = 0
+    for file in args.files:
+        report = evaluate_urgency(detector, Path(file))
+        if args.json:
+            out = dataclasses.asdict(report)
+            out["urgent_recall"] = report.urgent_recall
+            out["urgent_false_alarms"] = report.urgent_false_alarms
+            print(json.dumps(out, ensure_ascii=False))
+            continue
+        print(f"== {file}")
+        print(report.table())
+        if args.verbose:
+            for miss in report.misses:
+                print(
+                    f"  fout: {miss.expected} -> {miss.got} (p={miss.probability:.2f}): {miss.text}"
+                )
+        if report.urgent_recall < 1.0:
+            status = 1
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="Hechtingsassistent")
     parser.add_argument(
@@ -252,6 +311,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--heldout", nargs="*", default=[], help="apart gehouden vragen: alleen meten")
     p.add_argument("--dry-run", action="store_true", help="niets opslaan")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser(
+        "urgency-train",
+        help="urgentiedetector trainen en drempels kiezen (gewichten in het pakket)",
+    )
+    p.add_argument("--train", help="trainingsbestand (standaard het meegeleverde)")
+    p.add_argument("--dev", help="kalibratiebestand voor de drempels (standaard het meegeleverde)")
+    p.add_argument("--out", help="waar de gewichten heen gaan (standaard assistant/resources/)")
+    p.set_defaults(func=cmd_urgency_train)
+
+    p = sub.add_parser(
+        "urgency-eval",
+        help="urgentiedetector scoren op een bestand (tekst<TAB>niveau<TAB>categorie)",
+    )
+    p.add_argument("files", nargs="+")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verbose", action="store_true", help="toon de fouten")
+    p.set_defaults(func=cmd_urgency_eval)
     return parser
 
 

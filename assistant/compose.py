@@ -8,7 +8,7 @@ listed. What the assistant writes itself (lead-ins, refusals, advice) is fixed t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .retrieval import DocumentInfo, Passage, Retrieval, Similarity
 from .routing import Route
@@ -35,6 +35,8 @@ PLURALS = {
 }
 NO_ANSWER_NEXT = "Neem contact op met het expertiseteam. Zij denken graag met je mee."
 URGENT_LEAD = "**Dit klinkt ernstig. Zorg eerst voor veiligheid en haal direct hulp.**"
+# A soft signal: the ordinary answer, with this line and the referral's own first sentence on top.
+REFERRAL_LEAD = "Gaat het om een echte situatie?"
 URGENT_AFTER = (
     "Als de situatie veilig is, kun je met het expertiseteam hechting verder praten over de "
     "begeleiding."
@@ -101,6 +103,7 @@ class Answer:
     body: str = ""  # the cited statements alone: no sources list, no contact block
     composer: str = "extractive"  # "llm" when a chat model wrote it (every sentence verified)
     dropped: int = 0  # generated sentences removed by verification
+    referral: str = ""  # a short referral line shown on top of an ordinary answer (soft signal)
 
 
 @dataclass
@@ -395,8 +398,7 @@ class Composer:
         referrals: list[DocumentInfo],
         contact: DocumentInfo | None,
     ) -> Answer:
-        wanted = set(route.situations)
-        chosen = [d for d in referrals if wanted & set(d.situations)]
+        chosen = fitting(referrals, route.situations)
         if not chosen:  # never leave an urgent answer without a number to call
             chosen = [d for d in referrals if "direct_gevaar" in d.situations] or referrals
         sources = []
@@ -414,6 +416,17 @@ class Composer:
         return Answer(question, "urgent", "\n\n".join(lines), sources, block, body)
 
     @staticmethod
+    def with_referral(
+        answer: Answer, situations: list[str], referrals: list[DocumentInfo]
+    ) -> Answer:
+        """Put a short referral line on top of an ordinary answer (a soft urgency signal)."""
+        chosen = fitting(referrals, situations)
+        if not chosen or answer.kind == "urgent":
+            return answer
+        line = f"{REFERRAL_LEAD} {lead_sentence(chosen[0].text)}"
+        return replace(answer, answer=f"{line}\n\n{answer.answer}", referral=line)
+
+    @staticmethod
     def message(question: str, text: str, contact: DocumentInfo | None) -> Answer:
         """A fixed message (empty or over-long input) that still ends with the contact block."""
         block = Composer.contact_block(contact)
@@ -425,6 +438,32 @@ def _enumerate(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} en {items[-1]}"
+
+
+def fitting(referrals: list[DocumentInfo], situations: list[str]) -> list[DocumentInfo]:
+    """The referral documents for these situations, the best fitting first.
+
+    Situations come strongest first; a document fits a situation better the earlier that
+    situation appears in its own `situaties` list; ties keep the corpus order (file names).
+    """
+    rank = {s: i for i, s in enumerate(situations)}
+
+    def key(item: tuple[int, DocumentInfo]) -> tuple[int, int, int]:
+        order, doc = item
+        hits = [(rank[s], pos) for pos, s in enumerate(doc.situations) if s in rank]
+        return (*min(hits), order)
+
+    matching = [(i, d) for i, d in enumerate(referrals) if set(d.situations) & rank.keys()]
+    return [d for _, d in sorted(matching, key=key)]
+
+
+def lead_sentence(text: str) -> str:
+    """The bold opening of a referral document ("**... Bel 113.**"), else its first sentence."""
+    m = re.match(r"\s*(\*\*.+?\*\*)", text, re.S)
+    if m:
+        return m.group(1)
+    parts = sentences(text)
+    return parts[0] if parts else text.strip()
 
 
 def _source(n: int, p: Passage, _texts: list[str]) -> Source:

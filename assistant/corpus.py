@@ -36,6 +36,8 @@ SITUATIONS = (
     "mishandeling",
     "geweld",
     "geweld_in_zorg",
+    "seksueel_grensoverschrijdend",
+    "uitbuiting",
 )
 REQUIRED = ("id", "title", "type")
 KNOWN_FIELDS = set(REQUIRED) | {"url", "summary", "tags", "updated", "situaties"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .answerability import AnswerabilityJudge, AnswerabilityModel, resource_path, sentence_top
@@ -18,6 +18,7 @@ from .settings import Settings
 from .store import Store
 from .text import STOPWORDS, words
 from .verify import Verifier
+from .urgency import UrgencyDetector
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class _Prepared:
     contact: DocumentInfo | None
     history: list[str]
     similarity: Similarity | None = None
+    referrals: list[DocumentInfo] = field(default_factory=list)  # the urgent referral documents
 
 
 @dataclass
@@ -71,7 +73,7 @@ class Assistant:
         judge = AnswerabilityJudge(
             model, settings.min_coverage_with_dense, settings.min_dense, settings.min_coverage
         )
-        router = Router(judge)
+        router = Router(judge, UrgencyDetector.from_settings(settings, embedder))
         composer = Composer(retriever.terms, retriever.idf)
         writer = None
         chat = make_chat(settings)
@@ -106,7 +108,7 @@ class Assistant:
             return prepared
         if self.writer is None or prepared.route.kind != "answer":
             return self._extractive(prepared)
-        return self.writer.answer(
+        answer = self.writer.answer(
             prepared.question,
             prepared.route,
             prepared.retrieval,
@@ -114,6 +116,7 @@ class Assistant:
             prepared.history,
             lambda: self._extractive(prepared),
         )
+        return answer if answer.referral else self._with_referral(answer, prepared)
 
     def stream(self, question: str, history: Sequence[str] = ()) -> Iterator[Answer]:
         """Answers whose text grows sentence by sentence; the last one is final and complete.
@@ -124,39 +127,47 @@ class Assistant:
         elif self.writer is None or prepared.route.kind != "answer":
             yield self._extractive(prepared)
         else:
-            yield from self.writer.stream(
+            for answer in self.writer.stream(
                 prepared.question,
                 prepared.route,
                 prepared.retrieval,
                 prepared.contact,
                 prepared.history,
                 lambda: self._extractive(prepared),
-            )
+            ):
+                yield answer if answer.referral else self._with_referral(answer, prepared)
 
     def _prepare(self, question: str, history: Sequence[str]) -> Answer | _Prepared:
         """Routing and retrieval, decided before and without any chat model."""
         question = clean(question)
         contact, referrals = self._reference()
-        first = self.router.route(question, None)  # urgent is decided before anything else
-        if first.kind == "urgent":
-            return self.composer.urgent(question, first, referrals, contact)
         if not question or not words(question):
             return self.composer.message(question, EMPTY_QUESTION, contact)
+        # The question is embedded once: the urgency classifier and the retrieval share it.
+        vector = None
+        if len(question) <= MAX_QUESTION:
+            vector = self.retriever.embedder.embed_query(question)
+        first = self.router.route(question, None, vector)  # urgent is decided before anything else
+        if first.kind == "urgent":
+            return self.composer.urgent(question, first, referrals, contact)
         if len(question) > MAX_QUESTION:
             text = TOO_LONG.format(length=len(question), limit=MAX_QUESTION)
-            return self.composer.message(question[:200], text, contact)
+            answer = self.composer.message(question[:200], text, contact)
+            return self.composer.with_referral(answer, first.referral, referrals)
         history = [clean(h) for h in history if clean(h)]
         query = self.retrieval_query(question, history)
-        retrieval, similarity, route = self._retrieve(query, first)
+        retrieval, similarity, route = self._retrieve(
+            query, first, vector if query == question else None
+        )
         if route.kind != "answer" and history and query == question:
             # Not answerable on its own: perhaps it leans on the previous turn after all.
             combined = self._retrieve(f"{history[-1]} {question}", first)
             if combined[2].kind == "answer":
                 retrieval, similarity, route = combined
-        return _Prepared(question, route, retrieval, contact, history, similarity)
+        return _Prepared(question, route, retrieval, contact, history, similarity, referrals)
 
-    def _retrieve(self, query: str, first: Route):
-        retrieval = self.retriever.search(query)
+    def _retrieve(self, query: str, first: Route, vector: list[float] | None = None):
+        retrieval = self.retriever.search(query, vector=vector)
         similarity = self.retriever.similarity(retrieval, retrieval.passages + retrieval.context)
         best = sentence_top(similarity, [p.chunk_id for p in retrieval.passages[:3]])
         return retrieval, similarity, self.router.after_retrieval(first, retrieval, best)
@@ -164,10 +175,16 @@ class Assistant:
     def _extractive(self, prepared: _Prepared) -> Answer:
         p = prepared
         if p.route.kind == "answer":
-            return self.composer.answer(p.question, p.route, p.retrieval, p.contact, p.similarity)
-        return self.composer.no_answer(
-            p.question, p.route, p.retrieval, p.contact, self.retriever.documents()
-        )
+            answer = self.composer.answer(p.question, p.route, p.retrieval, p.contact, p.similarity)
+        else:
+            answer = self.composer.no_answer(
+                p.question, p.route, p.retrieval, p.contact, self.retriever.documents()
+            )
+        return self._with_referral(answer, p)
+
+    def _with_referral(self, answer: Answer, prepared: _Prepared) -> Answer:
+        """A soft signal (abuse, violence, exploitation in general) puts a referral on top."""
+        return self.composer.with_referral(answer, prepared.route.referral, prepared.referrals)
 
     def draft(self, text: str | bytes) -> Draft:
         """A reply to an incoming e-mail (plain text or a whole .eml source) for the helpdesk

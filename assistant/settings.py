@@ -70,6 +70,23 @@ class Settings(BaseSettings):
         "the top 3, out-of-scope 2/2 referred; tests/data/emails 1.000, 1/1. 3.8 measures the "
         "same; 4.8 drops tests/data/emails to 0.900.",
     )
+    urgent_threshold: float | None = Field(
+        None,
+        description="P(urgent) from the urgency classifier at or above which a question is "
+        "urgent. Empty: the threshold calibrated with the model's weights, 0.9 x the lowest "
+        "P(urgent) of an urgent example in assistant/resources/urgency-dev.tsv that the rules "
+        "do not catch. multilingual-e5-small: 0.11; on that dev file urgent recall 71/71 and "
+        "15 urgent false alarms among 65 non-urgent examples (mostly everyday mishaps told as a "
+        "story; one unusually low-scored self-harm example sets this threshold). `python -m assistant urgency-eval FILE` prints the figures for any file.",
+    )
+    soft_threshold: float | None = Field(
+        None,
+        description="P(referral) at or above which an ordinary answer gets a referral line on "
+        "top (abuse, violence, exploitation). Empty: calibrated like urgent_threshold. "
+        "multilingual-e5-small: 0.13; on the dev file 12/13 soft examples referred (the one "
+        "missed is medical, which gets no line by design), 6 of 52 unrelated examples with a "
+        "needless referral line.",
+    )
     contact_id: str = Field(
         "contact-expertiseteam", description="Corpus id of the expertise team's contact page."
     )

@@ -85,6 +85,77 @@ def test_urgent_answers_lead_with_the_referral(seed_assistant):
     assert any(s.id == "spoed-meldcode" for s in abuse.sources)
 
 
+@pytest.mark.parametrize(
+    ("question", "first", "number"),
+    [
+        (
+            "Een cliënte heeft een oudere vriend en moet nu voor geld met zijn vrienden naar bed.",
+            "spoed-uitbuiting",
+            "0900 8844",
+        ),
+        (
+            "Een begeleider zit bij het douchen aan de borsten van een cliënte.",
+            "spoed-seksueel-grensoverschrijdend",
+            "IGJ",
+        ),
+        ("Hij heeft zijn pillen van de hele week in één keer ingenomen.", "spoed-112", "112"),
+        (
+            "Ze heeft blauwe plekken na elk bezoek aan haar vader, moet ik dit melden?",
+            "spoed-veilig-thuis",
+            "0800-2000",
+        ),
+    ],
+)
+def test_the_urgent_answer_leads_with_the_referral_that_fits_the_category(
+    seed_assistant, question, first, number
+):
+    answer = seed_assistant.ask(question)
+    assert answer.kind == "urgent"
+    assert answer.sources[0].id == first
+    assert number in answer.answer.split("\n\n")[1]
+
+
+def test_staff_transgression_also_refers_to_the_care_relation_report(seed_assistant):
+    answer = seed_assistant.ask(
+        "Ik zag dat een collega een bewoonster op haar billen sloeg en betastte."
+    )
+    ids = [s.id for s in answer.sources]
+    assert answer.kind == "urgent" and "spoed-geweld-in-de-zorg" in ids
+
+
+def test_a_general_question_about_abuse_gets_its_answer_with_a_referral_line_on_top(seed_assistant):
+    answer = seed_assistant.ask(
+        "Wat is de relatie tussen mishandeling en gedesorganiseerde gehechtheid?"
+    )
+    assert answer.kind == "answer" and answer.sources[0].id == "gedesorganiseerde-gehechtheid"
+    assert answer.referral and answer.answer.startswith(answer.referral)
+    assert "0800-2000" in answer.referral
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wat is hechting?",
+        "Wat doet een vermijdend gehecht kind bij stress?",
+        "Hoe ga ik om met een kind dat continu aandacht vraagt?",
+    ],
+)
+def test_general_attachment_questions_stay_answers_without_a_referral(seed_assistant, question):
+    answer = seed_assistant.ask(question)
+    assert answer.kind == "answer" and answer.referral == ""
+
+
+def test_a_suicide_warning_sign_inside_a_long_email_makes_the_draft_urgent(seed_assistant):
+    draft = seed_assistant.draft(
+        "Beste team,\n\nIk begeleid een vrouw van 40 met een LVB. Ze moet over een maand naar een "
+        "andere woning en vindt dat erg spannend. We maken een afscheidsboek met foto's. Vorige "
+        "week gaf ze haar sieraden en haar knuffel aan haar zus en zei ze dat ze die niet meer "
+        "nodig heeft. Hebben jullie tips voor de verhuizing?\n\nGroet,\nMarloes"
+    )
+    assert draft.kind == "urgent"
+    assert draft.sources[0].id == "spoed-113"
+
+
 def test_out_of_scope_questions_are_refused_plainly_with_contact(seed_assistant):
     answer = seed_assistant.ask("Hoeveel milligram melatonine mag mijn cliënt gebruiken?")
     assert answer.kind == "no_answer" and answer.sources == []
@@ -200,7 +271,7 @@ def test_ask_json_contract(seed_settings, seed_report):
     objects = [json.loads(line) for line in batch.stdout.splitlines()]
     assert [o["kind"] for o in objects] == ["answer", "no_answer", "urgent"]
     for obj in [json.loads(single.stdout), *objects]:
-        assert {"question", "kind", "answer", "sources", "contact", "body"} <= set(obj)
+        assert {"question", "kind", "answer", "sources", "contact", "body", "referral"} <= set(obj)
         assert obj["composer"] == "extractive" and obj["dropped"] == 0  # no HECHTING_LLM_URL
         assert isinstance(obj["answer"], str) and obj["contact"] in obj["answer"]
         for s in obj["sources"]:

@@ -118,7 +118,7 @@ def test_gradio_ask_endpoint_returns_the_cli_json_object(client):
         client.predict("Is er een app die helpt signalen te herkennen?", api_name="/ask")
     )
     assert ANSWER_KEYS <= set(result)
-    assert result["kind"] == "answer"
+    assert result["kind"] == "answer" and result["referral"] == ""
     assert result["sources"][0]["id"] == "hisense-app"
     assert result["sources"][0]["url"] == "https://example.org/hisense"
     assert result["contact"] in result["answer"]

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.routing import is_specific_client, urgent_situations
+from assistant.routing import is_specific_client
+from assistant.urgency import UrgencyDetector
+
+
+@pytest.fixture(scope="module")
+def detector(embedder) -> UrgencyDetector:
+    return UrgencyDetector(embedder)
 
 
 @pytest.mark.parametrize(
@@ -25,8 +31,8 @@ from assistant.routing import is_specific_client, urgent_situations
         ("Mijn cliënt snijdt zichzelf in haar armen", "zelfbeschadiging"),
         ("Een cliënt krast zichzelf met glas", "zelfbeschadiging"),
         ("Ik vermoed dat een kind thuis mishandeld wordt, wat moet ik doen?", "mishandeling"),
-        ("Een cliënt vertelde me dat haar oom aan haar zit", "mishandeling"),
-        ("Ik denk dat een bewoonster seksueel misbruikt wordt", "mishandeling"),
+        ("Een cliënt vertelde me dat haar oom aan haar zit", "seksueel_grensoverschrijdend"),
+        ("Ik denk dat een bewoonster seksueel misbruikt wordt", "seksueel_grensoverschrijdend"),
         ("Een bewoner is agressief en bedreigt nu iemand met een mes.", "geweld"),
         ("Er loopt iemand met een wapen op de groep", "geweld"),
         ("Ik zag gisteren dat mijn collega een cliënt sloeg", "geweld_in_zorg"),
@@ -37,8 +43,9 @@ from assistant.routing import is_specific_client, urgent_situations
         ("Er is brand in de woning", "direct_gevaar"),
     ],
 )
-def test_urgent_situations_are_recognised(question, situation):
-    assert situation in urgent_situations(question)
+def test_urgent_situations_are_recognised(detector, question, situation):
+    urgency = detector.assess(question)
+    assert urgency.level == "urgent" and situation in urgency.categories
 
 
 @pytest.mark.parametrize(
@@ -61,8 +68,8 @@ def test_urgent_situations_are_recognised(question, situation):
         "Wat moet ik doen als mijn cliënt zijn moeder mist?",
     ],
 )
-def test_ordinary_attachment_questions_are_not_urgent(question):
-    assert urgent_situations(question) == []
+def test_ordinary_attachment_questions_are_not_urgent(detector, question):
+    assert detector.assess(question).level != "urgent"
 
 
 @pytest.mark.parametrize(
