@@ -37,6 +37,7 @@ NO_ANSWER_NEXT = "Neem contact op met het expertiseteam. Zij denken graag met je
 URGENT_LEAD = "**Dit klinkt ernstig. Zorg eerst voor veiligheid en haal direct hulp.**"
 # A soft signal: the ordinary answer, with this line and the referral's own first sentence on top.
 REFERRAL_LEAD = "Gaat het om een echte situatie?"
+URGENT_ALSO = "Over je vraag zelf staat dit in onze informatie:"
 URGENT_AFTER = (
     "Als de situatie veilig is, kun je met het expertiseteam hechting verder praten over de "
     "begeleiding."
@@ -397,7 +398,11 @@ class Composer:
         route: Route,
         referrals: list[DocumentInfo],
         contact: DocumentInfo | None,
+        ordinary: Answer | None = None,
     ) -> Answer:
+        """Referral lines first. `ordinary`, the cited answer to the question itself, follows
+        them when the classifier alone judged the text urgent: a false alarm then still
+        answers, and a real emergency still leads with the referral."""
         chosen = fitting(referrals, route.situations)
         if not chosen:  # never leave an urgent answer without a number to call
             chosen = [d for d in referrals if "direct_gevaar" in d.situations] or referrals
@@ -408,6 +413,12 @@ class Composer:
                 Source(n, doc.id, doc.title, doc.type, doc.url or None, doc.path, doc.text, 1.0)
             )
             lines.append(f"{doc.text} [{n}]")
+        if ordinary is not None and ordinary.kind == "answer" and ordinary.sources:
+            offset = len(sources)
+            lines.append(URGENT_ALSO)
+            own = ordinary.body.split("\n\n", 1)[-1]  # without its lead-in
+            lines.append(re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", own))
+            sources += [replace(s, n=s.n + offset) for s in ordinary.sources]
         body = "\n\n".join(lines)
         lines.append(self.sources_block(sources))
         lines.append(URGENT_AFTER)

@@ -149,7 +149,12 @@ class Assistant:
             vector = self.retriever.embedder.embed_query(question)
         first = self.router.route(question, None, vector)  # urgent is decided before anything else
         if first.kind == "urgent":
-            return self.composer.urgent(question, first, referrals, contact)
+            ordinary = None
+            if not first.by_rule and len(question) <= MAX_QUESTION:
+                retrieval, similarity, route = self._retrieve(question, Route("answer"), vector)
+                if route.kind == "answer":
+                    ordinary = self.composer.answer(question, route, retrieval, None, similarity)
+            return self.composer.urgent(question, first, referrals, contact, ordinary)
         if len(question) > MAX_QUESTION:
             text = TOO_LONG.format(length=len(question), limit=MAX_QUESTION)
             answer = self.composer.message(question[:200], text, contact)

@@ -36,6 +36,8 @@ class Route:
     # A general question touching abuse, violence or exploitation: the ordinary answer with a
     # short referral line on top for these categories (kind stays "answer" or "no_answer").
     referral: list[str] = field(default_factory=list)
+    # Urgent because an unambiguous pattern matched (not the classifier alone).
+    by_rule: bool = False
 
 
 def is_specific_client(text: str) -> bool:
@@ -72,7 +74,8 @@ class Router:
         specific = is_specific_client(text)
         urgency = self.assess(text, vector)
         if urgency.level == "urgent":
-            return Route("urgent", urgency.categories, specific)
+            by_rule = any(r.startswith("rule ") for r in urgency.reasons)
+            return Route("urgent", urgency.categories, specific, by_rule=by_rule)
         referral = urgency.categories if urgency.level == "soft" else []
         if retrieval is None or not self.answerable(retrieval):
             return Route("no_answer", [], specific, referral)
