@@ -17,8 +17,8 @@ from .routing import Route, Router
 from .settings import Settings
 from .store import Store
 from .text import STOPWORDS, words
-from .verify import Verifier
 from .urgency import UrgencyDetector
+from .verify import Verifier
 
 log = logging.getLogger(__name__)
 
