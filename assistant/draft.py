@@ -239,9 +239,13 @@ class DraftWriter:
         contact, referrals = self.assistant._reference()
         texts = TEXTS[mail.formal]
         route = self.assistant.router.route(f"{mail.subject}\n{mail.text}", None)
+        urgent = None
         if route.kind == "urgent":
-            answer = self.assistant.composer.urgent("", route, referrals, contact)
-            return self._urgent(mail, answer, contact)
+            urgent = self.assistant.composer.urgent("", route, referrals, contact)
+            if route.by_rule:
+                return self._urgent(mail, urgent, contact)
+            # The classifier alone: the referrals first, then the answers to the questions,
+            # so a false alarm still gives the helpdesk a usable draft.
         questions = mail.questions[:MAX_QUESTIONS]
         if not questions:  # no question found: the whole message is the question
             fallback = " ".join(p for p in (mail.subject, mail.body) if p).strip()
@@ -254,9 +258,11 @@ class DraftWriter:
         for section in sections:
             section.answer = self.assistant.ask(section.query)
         answered = [s for s in sections if s.answer.kind == "answer" and s.answer.sources]
-        sources: list[Source] = []
+        sources: list[Source] = list(urgent.sources) if urgent is not None else []
         parts = [DRAFT_MARKER, self._greeting(mail)]
         parts.append(texts["thanks"] if answered else texts["thanks_only"])
+        if urgent is not None:
+            parts += [URGENT_LEAD_PLAIN, plain_text(_strip(urgent.answer, urgent))]
         for n, section in enumerate(sections):
             body = self._section(section, sources, texts)
             if len(sections) > 1:
@@ -272,7 +278,7 @@ class DraftWriter:
         parts.append(CLOSING)
         if sources:
             parts.append(self._sources(sources))
-        kind = "answer" if answered else "no_answer"
+        kind = "urgent" if urgent is not None else "answer" if answered else "no_answer"
         return self._finish(mail, parts, kind, questions, sources)
 
     def _urgent(self, mail: Email, answer: Answer, contact: DocumentInfo | None) -> Draft:
