@@ -280,10 +280,11 @@ def evaluate_drafts(assistant, folder: Path, corpus_root: Path) -> DraftReport:
         right = None
         if expected_kind == "answer":
             groups = [g for g in row.get("expected", "").split("||") if g.strip()]
-            cited = [source_text(s.path) for s in draft.sources]
+            # The answer's own sources (an urgent draft lists its referral lines first).
+            cited = [source_text(s.path) for s in draft.sources if s.type != "spoed"]
             # Each question's answer among the (at most three) sources cited for it.
             window = cited[: 3 * max(1, len(groups))]
-            right = draft.kind == "answer" and all(
+            right = draft.kind in ("answer", "urgent") and all(
                 any(p.strip() and p.strip() in text for p in g.split("|") for text in window)
                 for g in groups
             )
