@@ -79,6 +79,14 @@ class Settings(BaseSettings):
         "15 urgent false alarms among 65 non-urgent examples (mostly everyday mishaps told as a "
         "story; one unusually low-scored self-harm example sets this threshold). `python -m assistant urgency-eval FILE` prints the figures for any file.",
     )
+    urgent_long_text_threshold: float = Field(
+        0.54,
+        description="P(urgent) a text of several sentences (an e-mail, a story) needs: it is "
+        "judged whole and sentence by sentence, and the largest of many probabilities is easily "
+        "high. 0.9 x the lowest P(urgent) of a multi-sentence urgent example in "
+        "assistant/resources/urgency-dev.tsv (0.596); the urgent calibration e-mails score "
+        "0.976-0.996, the non-urgent multi-sentence dev examples at most 0.229.",
+    )
     soft_threshold: float | None = Field(
         None,
         description="P(referral) at or above which an ordinary answer gets a referral line on "

@@ -364,6 +364,7 @@ class UrgencyDetector:
         cache_dir: Path | None = None,
         urgent_threshold: float | None = None,
         soft_threshold: float | None = None,
+        long_text_threshold: float = 0.0,
         rules: Sequence[Rule] = RULES,
         max_whole_chars: int = 2000,
         train_file: Path = TRAIN_FILE,
@@ -377,6 +378,9 @@ class UrgencyDetector:
         self.rules = tuple(rules)
         self._model = model
         self._urgent_threshold = urgent_threshold
+        # A text of several sentences is judged part by part, and the largest of many
+        # probabilities is easily high: such texts need at least this one.
+        self.long_text_threshold = long_text_threshold
         self._soft_threshold = soft_threshold
         self._lock = threading.Lock()
 
@@ -387,6 +391,7 @@ class UrgencyDetector:
             cache_dir=Path(settings.data_dir),
             urgent_threshold=settings.urgent_threshold,
             soft_threshold=settings.soft_threshold,
+            long_text_threshold=settings.urgent_long_text_threshold,
         )
 
     # -- weights -------------------------------------------------------------------------------
@@ -494,12 +499,13 @@ class UrgencyDetector:
         probability = 0.0
         if x is not None and len(x):
             probability, referral, cat_probs = self.scores(x)
+            threshold = self.urgent_threshold
+            if len(x) > 1:
+                threshold = max(threshold, self.long_text_threshold)
             model_rank = 0
-            if probability >= self.urgent_threshold:
+            if probability >= threshold:
                 model_rank = 2
-                reasons.append(
-                    f"classifier: P(urgent) {probability:.2f} >= {self.urgent_threshold:.2f}"
-                )
+                reasons.append(f"classifier: P(urgent) {probability:.2f} >= {threshold:.2f}")
             elif referral >= self.soft_threshold:
                 model_rank = 1
                 reasons.append(
