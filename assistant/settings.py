@@ -80,12 +80,13 @@ class Settings(BaseSettings):
         "story; one unusually low-scored self-harm example sets this threshold). `python -m assistant urgency-eval FILE` prints the figures for any file.",
     )
     urgent_long_text_threshold: float = Field(
-        0.54,
-        description="P(urgent) a text of several sentences (an e-mail, a story) needs: it is "
-        "judged whole and sentence by sentence, and the largest of many probabilities is easily "
-        "high. 0.9 x the lowest P(urgent) of a multi-sentence urgent example in "
-        "assistant/resources/urgency-dev.tsv (0.596); the urgent calibration e-mails score "
-        "0.976-0.996, the non-urgent multi-sentence dev examples at most 0.229.",
+        0.0,
+        description="A higher P(urgent) a text of several sentences (an e-mail, a story) "
+        "needs; it is judged whole and sentence by sentence, and the largest of many "
+        "probabilities is easily high. Off (0): measured on the dev file, 0.54 (0.9 x its lowest "
+        "multi-sentence urgent example) misses urgent e-mails a human would flag, and a missed "
+        "emergency is worse than an extra referral; the classifier's false alarms still get "
+        "their ordinary answer below the referral (see compose.urgent).",
     )
     soft_threshold: float | None = Field(
         None,
