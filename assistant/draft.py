@@ -256,7 +256,7 @@ class DraftWriter:
             for q, lead in zip(questions, leads, strict=False)
         ]
         for section in sections:
-            section.answer = self.assistant.ask(section.query)
+            section.answer = self.assistant.ask(section.query, urgency=False)  # judged above
         answered = [s for s in sections if s.answer.kind == "answer" and s.answer.sources]
         sources: list[Source] = list(urgent.sources) if urgent is not None else []
         parts = [DRAFT_MARKER, self._greeting(mail)]

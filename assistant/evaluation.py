@@ -305,10 +305,10 @@ def evaluate_drafts(assistant, folder: Path, corpus_root: Path) -> DraftReport:
         leaked = [f for f in forbidden if f in draft.text]
         polite = None
         if expected_kind == "no_answer":
+            # Nothing invented: no source besides (possibly) urgent referral lines.
             polite = (
-                draft.kind == "no_answer"
-                and not draft.sources
-                and not re.search(r"\[\d+\]", draft.text)
+                draft.kind in ("no_answer", "urgent")
+                and not [s for s in draft.sources if s.type != "spoed"]
                 and "expertiseteam" in draft.text
                 and draft.text.startswith(DRAFT_MARKER)
             )

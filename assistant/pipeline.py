@@ -102,8 +102,10 @@ class Assistant:
             return f"{history[-1]} {question}"
         return question
 
-    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
-        prepared = self._prepare(question, history)
+    def ask(self, question: str, history: Sequence[str] = (), urgency: bool = True) -> Answer:
+        """The answer to a question. `urgency=False` when the caller already judged the text
+        it comes from (a helpdesk draft judges the whole e-mail first)."""
+        prepared = self._prepare(question, history, urgency)
         if isinstance(prepared, Answer):
             return prepared
         if self.writer is None or prepared.route.kind != "answer":
@@ -137,7 +139,9 @@ class Assistant:
             ):
                 yield answer if answer.referral else self._with_referral(answer, prepared)
 
-    def _prepare(self, question: str, history: Sequence[str]) -> Answer | _Prepared:
+    def _prepare(
+        self, question: str, history: Sequence[str], urgency: bool = True
+    ) -> Answer | _Prepared:
         """Routing and retrieval, decided before and without any chat model."""
         question = clean(question)
         contact, referrals = self._reference()
@@ -147,7 +151,8 @@ class Assistant:
         vector = None
         if len(question) <= MAX_QUESTION:
             vector = self.retriever.embedder.embed_query(question)
-        first = self.router.route(question, None, vector)  # urgent is decided before anything else
+        # Urgent is decided before anything else.
+        first = self.router.route(question, None, vector) if urgency else Route("answer")
         if first.kind == "urgent":
             ordinary = None
             if not first.by_rule and len(question) <= MAX_QUESTION:
