@@ -113,9 +113,12 @@ def evaluate(assistant, cases: list[Case], corpus_root: Path, file: str = "") ->
         answer = assistant.ask(case.question, case.history)
         contact = bool(answer.contact) and answer.contact in answer.answer
         hits = []
-        if case.expected not in ("NO_ANSWER", "URGENT") and answer.kind == "answer":
+        if case.expected not in ("NO_ANSWER", "URGENT") and answer.kind in ("answer", "urgent"):
+            # The answer's own sources: an urgent answer lists its referral lines first and may
+            # still answer the question below them (a false alarm is counted separately).
             phrases = [p for p in case.expected.split("|") if p]
-            hits = [any(ph in source_text(s.path) for ph in phrases) for s in answer.sources]
+            own = [s for s in answer.sources if s.type != "spoed"]
+            hits = [any(ph in source_text(s.path) for ph in phrases) for s in own]
         results.append(
             CaseResult(
                 case.question,
