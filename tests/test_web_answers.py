@@ -104,3 +104,13 @@ def test_a_soft_signal_referral_is_shown_first_with_tel_links():
     referral = html.split("class='verwijzing'")[1]
     assert referral.index("tel:113") < referral.index("Dit staat hierover")
     assert "<a href='tel:08000113'>0800-0113</a>" in referral
+
+
+def test_a_referral_passage_shows_its_bold_opening_without_markdown_asterisks():
+    from assistant.compose import Source
+
+    passage = "**Denk je aan zelfdoding? Bel 113.** Bellen is gratis. <img src=x>"
+    source = Source(1, "spoed-113", "113", "spoed", None, "corpus/spoed/113.md", passage, 1.0)
+    html = render.sources_html([source], "a")
+    assert "<strong>Denk je aan zelfdoding? Bel 113.</strong>" in html
+    assert "**" not in html and "<img" not in html  # corpus text stays escaped

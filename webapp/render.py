@@ -159,10 +159,11 @@ def sources_html(sources: Iterable, prefix: str, show_path: bool = False) -> str
             else ""
         )
         where = f"<p class='pad'>{esc(path)}</p>" if show_path and path else ""
+        quote = _BOLD.sub(r"<strong>\1</strong>", esc(passage))  # referral lines open in bold
         parts.append(
             f"<details class='bron' id='bron-{prefix}-{n}' data-source='{n}'>"
             f"<summary>[{n}] {esc(title)} <span class='type'>({label})</span></summary>"
-            f"<blockquote>{esc(passage)}</blockquote>{link}{where}</details>"
+            f"<blockquote>{quote}</blockquote>{link}{where}</details>"
         )
     parts.append("</div>")
     return "".join(parts)
