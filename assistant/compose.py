@@ -49,7 +49,7 @@ SPECIFIC_CLIENT = (
 EMPTY_QUESTION = "Stel je vraag over hechting, dan zoek ik het antwoord in onze informatie."
 TOO_LONG = (
     "Je vraag is erg lang ({length} tekens). Stel een korte vraag van hooguit {limit} tekens. "
-    "Wil je een hele e-mail laten beantwoorden? Gebruik dan het tabblad Helpdesk."
+    "Gaat het om een hele e-mail? Stuur die naar de helpdesk."
 )
 CONTACT_HEADING = "**Contact met het expertiseteam hechting**"
 SOURCES_HEADING = "**Bronnen**"
