@@ -212,33 +212,23 @@ def cmd_calibrate(args) -> int:
 
 def cmd_urgency_train(args) -> int:
     from .embeddings import make_embedder
-    from .urgency import (
-        DEV_FILE,
-        RESOURCES,
-        TRAIN_FILE,
-        UrgencyDetector,
-        evaluate_urgency,
-        train,
-        weights_name,
-    )
+    from .urgency import RESOURCES, train, weights_name
 
     settings = _settings()
     embedder = make_embedder(settings.embedding_model)
     model = train(
         embedder,
-        Path(args.train or TRAIN_FILE),
-        Path(args.dev or DEV_FILE),
+        [Path(f) for f in args.train] if args.train else None,
         progress=lambda msg: print(msg, file=sys.stderr),
     )
     target = Path(args.out) if args.out else RESOURCES / weights_name(embedder.name)
     model.save(target)
     print(
-        f"Gewichten opgeslagen in {target} (drempels: urgent {model.urgent_threshold}, "
-        f"verwijsregel {model.soft_threshold})."
+        f"Gewichten opgeslagen in {target} ({model.examples} voorbeelden uit {model.trained_on}).\n"
+        f"Drempels: urgent {model.urgent_threshold}, zin in een langere tekst "
+        f"{model.part_threshold}, verwijsregel {model.line_threshold}, algemene vraag "
+        f"{model.soft_threshold}."
     )
-    report = evaluate_urgency(UrgencyDetector(embedder, model), Path(args.dev or DEV_FILE))
-    print(f"== {report.file}")
-    print(report.table())
     return 0
 
 
@@ -316,8 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
         "urgency-train",
         help="urgentiedetector trainen en drempels kiezen (gewichten in het pakket)",
     )
-    p.add_argument("--train", help="trainingsbestand (standaard het meegeleverde)")
-    p.add_argument("--dev", help="kalibratiebestand voor de drempels (standaard het meegeleverde)")
+    p.add_argument(
+        "--train",
+        nargs="*",
+        help="trainingsbestanden (standaard assistant/resources/urgency-train*.tsv)",
+    )
     p.add_argument("--out", help="waar de gewichten heen gaan (standaard assistant/resources/)")
     p.set_defaults(func=cmd_urgency_train)
 

@@ -72,29 +72,19 @@ class Settings(BaseSettings):
     )
     urgent_threshold: float | None = Field(
         None,
-        description="P(urgent) from the urgency classifier at or above which a question is "
-        "urgent. Empty: the threshold calibrated with the model's weights, 0.9 x the lowest "
-        "P(urgent) of an urgent example in assistant/resources/urgency-dev.tsv that the rules "
-        "do not catch. multilingual-e5-small: 0.11; on that dev file urgent recall 71/71 and "
-        "15 urgent false alarms among 65 non-urgent examples (mostly everyday mishaps told as a "
-        "story; one unusually low-scored self-harm example sets this threshold). `python -m assistant urgency-eval FILE` prints the figures for any file.",
-    )
-    urgent_long_text_threshold: float = Field(
-        0.0,
-        description="A higher P(urgent) a text of several sentences (an e-mail, a story) "
-        "needs; it is judged whole and sentence by sentence, and the largest of many "
-        "probabilities is easily high. Off (0): measured on the dev file, 0.54 (0.9 x its lowest "
-        "multi-sentence urgent example) misses urgent e-mails a human would flag, and a missed "
-        "emergency is worse than an extra referral; the classifier's false alarms still get "
-        "their ordinary answer below the referral (see compose.urgent).",
+        description="P(urgent) (a vote of the nearest labelled examples) at or above which a "
+        "question is urgent. Empty: the threshold stored with the model's weights, chosen by "
+        "5-fold cross-validation on assistant/resources/urgency-train*.tsv so that the classifier "
+        "finds 95 in 100 of the urgent examples the rules miss (multilingual-e5-small: 0.59). "
+        "Below it, down to the stored line threshold (0.26, 99 in 100), the ordinary answer gets "
+        "the fitting referral on top; about suicide that is urgent too. `python -m assistant "
+        "urgency-eval FILE` prints the figures for any file.",
     )
     soft_threshold: float | None = Field(
         None,
-        description="P(referral) at or above which an ordinary answer gets a referral line on "
-        "top (abuse, violence, exploitation). Empty: calibrated like urgent_threshold. "
-        "multilingual-e5-small: 0.13; on the dev file 12/13 soft examples referred (the one "
-        "missed is medical, which gets no line by design), 6 of 52 unrelated examples with a "
-        "needless referral line.",
+        description="P(referral) at or above which a general question touching abuse, violence "
+        "or exploitation gets a referral line on top of its answer. Empty: the stored threshold "
+        "(cross-validated, 9 in 10 of such training examples; multilingual-e5-small: 0.24).",
     )
     contact_id: str = Field(
         "contact-expertiseteam", description="Corpus id of the expertise team's contact page."
