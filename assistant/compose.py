@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from .contact import NO_CONTACT_DETAILS, PLACEHOLDER, parse_contact
 from .retrieval import DocumentInfo, Passage, Retrieval, Similarity
 from .routing import Route
 from .text import fold, sentences
@@ -156,9 +157,15 @@ class Composer:
     # -- pieces -----------------------------------------------------------------------------
     @staticmethod
     def contact_block(contact: DocumentInfo | None) -> str:
+        """The team's contact page; lines still to be filled in ([NOG INVULLEN]) are left out."""
         if contact is None:
             return CONTACT_HEADING
-        return f"{CONTACT_HEADING}\n\n{contact.text}"
+        lines = [line for line in contact.text.split("\n") if not PLACEHOLDER.search(line)]
+        text = "\n".join(lines).strip()
+        info = parse_contact(text)
+        if not (info.phone or info.email or info.links):
+            text += f"\n\n{NO_CONTACT_DETAILS.format(team=info.team)}"
+        return f"{CONTACT_HEADING}\n\n{text}"
 
     @staticmethod
     def sources_block(sources: list[Source]) -> str:
@@ -200,6 +207,8 @@ class Composer:
             meta_terms = set(self.terms(f"{p.title} {p.tags}"))
             meta_overlap = sum(self.idf(t) for t in q_terms & meta_terms) / q_weight
             for pos, sent in enumerate(sentences(p.text)):
+                if PLACEHOLDER.search(sent):  # a contact detail still to be filled in
+                    continue
                 s_terms = self.terms(sent)
                 overlap = sum(self.idf(t) for t in q_terms & set(s_terms)) / q_weight
                 score = overlap + 0.35 * (p.score / top) + 0.25 * meta_overlap

@@ -23,6 +23,8 @@ EMAIL_LABELS = ("e-mail", "email", "mail", "e-mailadres")
 LINK_LABELS = ("social media", "website", "web", "links", "internet")
 
 DEFAULT_TEAM = "het expertiseteam hechting"
+# While every way to reach the team is still a placeholder.
+NO_CONTACT_DETAILS = "Vraag je leidinggevende hoe je {team} bereikt."
 
 
 @dataclass
@@ -72,7 +74,7 @@ class ContactInfo:
         for link in self.links:
             lines.append(f"- Online: {link}")
         if not (self.phone or self.email or self.links):
-            lines.append(f"Vraag je leidinggevende hoe je {self.team} bereikt.")
+            lines.append(NO_CONTACT_DETAILS.format(team=self.team))
         return "\n".join(lines).strip()
 
 

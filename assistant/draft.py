@@ -26,6 +26,7 @@ from .compose import (
     Draft,
     Source,
 )
+from .contact import PLACEHOLDER
 from .mail import Email, greeting_name, read_email
 from .retrieval import DocumentInfo
 from .text import STOPWORDS
@@ -81,6 +82,9 @@ TEXTS = {
             "op met ons expertiseteam, dan denken we met u mee."
         ),
         "contact": "U kunt het expertiseteam hechting bereiken via:",
+        "contact_reply": (
+            "Heeft u nog vragen voor het expertiseteam hechting? Reageer dan gerust op deze e-mail."
+        ),
     },
     False: {
         "greeting": "Beste {name},",
@@ -126,6 +130,9 @@ TEXTS = {
             "op met ons expertiseteam, dan denken we met je mee."
         ),
         "contact": "Je kunt het expertiseteam hechting bereiken via:",
+        "contact_reply": (
+            "Heb je nog vragen voor het expertiseteam hechting? Reageer dan gerust op deze e-mail."
+        ),
     },
 }
 URGENT_LEAD_PLAIN = URGENT_LEAD.strip("*")
@@ -325,14 +332,16 @@ class DraftWriter:
 
     @staticmethod
     def _contact(contact: DocumentInfo | None, texts: dict) -> str:
+        """The team's contact lines; a value still to be filled in ([NOG INVULLEN]) is left out,
+        and with none left the reply itself is the way to reach the team."""
         lines = [texts["contact"]]
         if contact is not None:
             for line in contact.text.split("\n"):
                 m = re.match(r"^\s*[-*•]\s*([^:\n]{2,40}):\s*(.+)$", line)
-                if m:
+                if m and not PLACEHOLDER.search(line):
                     lines.append(f"{m.group(1).strip()}: {m.group(2).strip()}")
-        if len(lines) == 1 and contact is not None:
-            lines.append(plain_text(contact.text))
+        if len(lines) == 1:
+            return texts["contact_reply"]
         return "\n".join(lines)
 
     @staticmethod

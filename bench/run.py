@@ -221,11 +221,12 @@ def baseline(assistant: Assistant, embedder: Embedder, data: Path) -> dict:
 
 
 def quality(assistant: Assistant) -> dict:
-    """The project's eval on the dev, calibration and (when present) held-out questions."""
+    """The project's eval on the dev and calibration questions, the earlier held-out set (since
+    looked at) and the unseen set of 2026-11-28 (never tuned on)."""
     from assistant.evaluation import evaluate
 
     out = {}
-    for name in ("dev_questions", "calibration_questions", "heldout_questions"):
+    for name in ("dev_questions", "calibration_questions", "heldout_questions", "unseen_questions"):
         path = EVAL / f"{name}.tsv"
         if not path.exists():
             continue

@@ -72,3 +72,17 @@ def test_ingest_check_warns_in_dutch_about_placeholders_and_still_succeeds():
     assert result.returncode == 0
     assert "De corpus is in orde" in result.stdout
     assert "plaatshouders" in result.stderr and "expertiseteam.md" in result.stderr
+
+
+def test_a_question_about_reaching_the_team_never_shows_a_placeholder(seed_assistant):
+    """The seed contact page still holds [NOG INVULLEN] values: neither the answer's sentences
+    nor its contact block may show them, in the chat text, the CLI or a helpdesk draft."""
+    answer = seed_assistant.ask("Hoe kan ik het expertiseteam bereiken?")
+    assert "contact-expertiseteam" in [s.id for s in answer.sources]
+    assert "NOG INVULLEN" not in answer.answer
+    assert "leidinggevende" in answer.contact  # how to reach the team until it is filled in
+    draft = seed_assistant.draft(
+        "Beste helpdesk,\n\nHoe kan ik jullie het beste bereiken?\n\nGroet,\nMarja"
+    )
+    assert "NOG INVULLEN" not in draft.text
+    assert "Reageer dan gerust op deze e-mail." in draft.text
