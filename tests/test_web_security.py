@@ -151,6 +151,10 @@ def test_a_rating_and_a_later_comment_reach_the_curators_with_the_answer(tmp_pat
     assert "Dank je wel voor je beoordeling" in html and "data-verstuur='0'" in html
     html, turns = chat.comment(turns, SimpleNamespace(_data={"turn": 0, "comment": "Te kort"}))
     assert "Dank je wel voor je toelichting" in html and "data-verstuur" not in html
+    # Once the thank-you has been shown, a quiet line keeps what was given.
+    later = chat.render(turns, scroll=False)
+    assert "Dank je wel" not in later
+    assert "beoordeeld als niet nuttig, met een toelichting" in later
     [rated] = feedback.disliked()
     assert (rated.question, rated.comment, rated.sources) == (
         "Wat doet de app?",

@@ -160,10 +160,13 @@ class ChatPage:
                 f"<button type='button' data-duim='neer' data-turn='{i}'>{render.THUMB_DOWN}Nee</button>"
                 f"</div>{notice}"
             )
+        # What was given stays visible (a quiet line); the thank-you itself is shown once.
+        given = "nuttig" if t["rating"] == "op" else "niet nuttig"
+        done = f"Je hebt dit antwoord beoordeeld als {given}"
         if t.get("comment_sent"):
-            return notice
+            return notice or f"<p class='beoordeeld'>{render.esc(done)}, met een toelichting.</p>"
         return (
-            f"{notice}<div class='toelichting'>"
+            f"{notice or f'<p class=beoordeeld>{render.esc(done)}.</p>'}<div class='toelichting'>"
             f"<label for='toelichting-{i}'>Wil je iets toelichten? (optioneel, geen namen)</label>"
             f"<textarea id='toelichting-{i}' rows='2' maxlength='1000'></textarea>"
             f"<button type='button' data-verstuur='{i}'>Verstuur</button></div>"

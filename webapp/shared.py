@@ -82,6 +82,7 @@ details.bron .pad {font-size: .85em; color: var(--hechting-muted);}
 .toelichting textarea {width: 100%; box-sizing: border-box; min-height: 3.2em; font: inherit;
   border: 1px solid #6b7280; border-radius: 6px; padding: .3rem .5rem; margin: .25rem 0;}
 .bevestiging {color: #14532d; font-weight: 600; animation: verdwijn 5s forwards;}
+.beoordeeld {color: var(--hechting-muted); font-size: 0.9em; margin: 0.25em 0;}
 /* disappears at once (no fading text with too little contrast) */
 @keyframes verdwijn {0%, 99% {visibility: visible;} 100% {visibility: hidden;}}
 .spoed {background: var(--hechting-urgent); color: #fff; border-radius: 10px; padding: .7rem 1rem;
