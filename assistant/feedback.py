@@ -120,9 +120,25 @@ def _worker() -> ProcessPoolExecutor:
     with _pool_lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_deduce
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
         return _pool
+
+
+def _start_worker(parent: int) -> None:
+    """In the worker: leave when the app process is gone (killed, not shut down: a worker left
+    behind would hold its 1 GB until the machine restarts), then load deduce."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(2)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+    _deduce()
 
 
 def warm_up() -> None:

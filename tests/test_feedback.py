@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from conftest import make_settings
@@ -223,3 +224,33 @@ def test_a_write_failure_is_logged_without_the_question(tmp_path, caplog):
     assert log.flush(60)
     assert "question log: a write failed" in caplog.text
     assert "Jan" not in caplog.text and "slaat" not in caplog.text
+
+
+def test_the_redaction_worker_leaves_when_the_app_process_is_killed():
+    """A killed app (SIGKILL, no shutdown) must not leave its 1 GB deduce worker behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "from assistant import feedback\n"
+        "feedback.warm_up()\n"
+        "print(*feedback._pool._processes, flush=True)\n"
+        "import time; time.sleep(600)\n"
+    )
+    app = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    worker = int(app.stdout.readline().split()[0])
+    app.send_signal(signal.SIGKILL)
+    app.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and Path(f"/proc/{worker}").exists():
+        time.sleep(0.5)
+    assert not Path(f"/proc/{worker}").exists() or "Z" in _state(worker)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return "Z"
