@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .answerability import AnswerabilityJudge, AnswerabilityModel, resource_path, sentence_top
+from .cache import AnswerCache
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
 from .embeddings import Embedder, make_embedder
 from .llm import Writer, make_chat
@@ -59,6 +60,7 @@ class Assistant:
     contact_id: str = "contact-expertiseteam"
     draft_common_zipf: float = 4.3  # see Settings.draft_common_zipf
     writer: Writer | None = None  # fluent answers from a chat model; None = extractive only
+    cache: AnswerCache | None = None  # recent extractive answers; None = none kept
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
@@ -84,8 +86,15 @@ class Assistant:
                 settings.support_threshold,
             )
             writer = Writer(chat, verifier, composer, settings.llm_min_kept)
+        cache = AnswerCache(settings.answer_cache_size) if settings.answer_cache_size else None
         return cls(
-            retriever, router, composer, settings.contact_id, settings.draft_common_zipf, writer
+            retriever,
+            router,
+            composer,
+            settings.contact_id,
+            settings.draft_common_zipf,
+            writer,
+            cache,
         )
 
     # -- reference content ------------------------------------------------------------------
@@ -105,6 +114,23 @@ class Assistant:
     def ask(self, question: str, history: Sequence[str] = (), urgency: bool = True) -> Answer:
         """The answer to a question. `urgency=False` when the caller already judged the text
         it comes from (a helpdesk draft judges the whole e-mail first)."""
+        key = None
+        if self.cache is not None and self.writer is None:  # chat-model answers vary: not kept
+            key = (
+                self.retriever.snapshot.name,
+                clean(question),
+                tuple(clean(h) for h in history),
+                urgency,
+            )
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
+        answer = self._answer(question, history, urgency)
+        if key is not None:
+            self.cache.put(key, answer)
+        return answer
+
+    def _answer(self, question: str, history: Sequence[str], urgency: bool) -> Answer:
         prepared = self._prepare(question, history, urgency)
         if isinstance(prepared, Answer):
             return prepared

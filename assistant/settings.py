@@ -135,6 +135,12 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Web app host.")
     port: int = Field(7860, description="Web app port.")
     concurrency: int = Field(4, description="Requests the web app handles at once.")
+    answer_cache_size: int = Field(
+        512,
+        description="Recent answers kept per process (by index generation, question and "
+        "history), so a repeated question costs no second search; 0 switches it off. Answers "
+        "from a chat model are never kept.",
+    )
 
     @property
     def index_dir(self) -> Path:
