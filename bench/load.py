@@ -62,8 +62,14 @@ def _gradio_user(url: str):
     return ask
 
 
-def run_load(url: str, via: str, users: int = 20, seconds: float = 60) -> dict:
-    """`via` is "api" (POST /api/ask) or "gradio" (the named Gradio endpoint /ask)."""
+def run_load(
+    url: str, via: str, users: int = 20, seconds: float = 60, unique: bool = False
+) -> dict:
+    """`via` is "api" (POST /api/ask) or "gradio" (the named Gradio endpoint /ask).
+
+    The users cycle through the eval questions, so after the first round most answers come
+    from the answer cache; `unique` makes every question new (a request number is appended),
+    which measures the search itself."""
     make_user = _http_user if via == "api" else _gradio_user
     qs = questions()
     latencies: list[float] = []
@@ -77,7 +83,8 @@ def run_load(url: str, via: str, users: int = 20, seconds: float = 60) -> dict:
         while time.monotonic() < deadline:
             start = time.perf_counter()
             try:
-                ok = ask(qs[i % len(qs)])
+                q = qs[i % len(qs)]
+                ok = ask(f"{q} (vraag {i})" if unique else q)
             except Exception:  # noqa: BLE001 - every failure counts as an error
                 ok = False
             with lock:
@@ -95,6 +102,7 @@ def run_load(url: str, via: str, users: int = 20, seconds: float = 60) -> dict:
     values = np.asarray(latencies) if latencies else np.asarray([float("nan")])
     return {
         "via": via,
+        "questions": "unique" if unique else "repeated",
         "users": users,
         "seconds": round(elapsed, 1),
         "requests": len(latencies),
@@ -107,7 +115,7 @@ def run_load(url: str, via: str, users: int = 20, seconds: float = 60) -> dict:
 
 def line(r: dict) -> str:
     return (
-        f"{r['via']:>6}: {r['users']} users, {r['seconds']} s, {r['requests']} requests, "
+        f"{r['via']:>6} ({r['questions']}): {r['users']} users, {r['seconds']} s, {r['requests']} requests, "
         f"{r['requests_per_s']} req/s, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, "
         f"errors {r['errors']}"
     )
@@ -131,7 +139,8 @@ def main() -> int:
     try:
         httpx.post(url + "api/ask", json={"question": "Wat is hechting?"}, timeout=60)  # warm
         for via in ("api", "gradio"):
-            print(line(run_load(url, via, args.users, args.seconds)), flush=True)
+            for unique in (False, True):
+                print(line(run_load(url, via, args.users, args.seconds, unique)), flush=True)
     finally:
         if server is not None:
             server.stop()

@@ -148,6 +148,10 @@ def app_benchmarks(data: Path, users: int = 20, seconds: float = 60) -> dict:
     cold = time.perf_counter() - t
     after_start = rss_mb(server.process.pid)
     load = {via: run_load(server.url, via, users, seconds) for via in ("api", "gradio")}
+    load |= {
+        f"{via}_unique": run_load(server.url, via, users, seconds, unique=True)
+        for via in ("api", "gradio")
+    }
     after_load = rss_mb(server.process.pid)
     server.stop()
     return {
