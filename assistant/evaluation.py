@@ -257,6 +257,13 @@ def read_manifest(folder: Path) -> list[dict[str, str]]:
     return [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:]]
 
 
+def _addressee(text: str) -> str:
+    """Lower case, with "de heer", "heer" and "meneer" (and "mevr." and "mevrouw") made one
+    form: "Beste meneer Kaya" and "Geachte heer Kaya" both greet "de heer Kaya"."""
+    text = re.sub(r"\b(de heer|heer|meneer|dhr\.?)(?=\s)", "meneer", text.lower())
+    return re.sub(r"\b(mevr\.?|mw\.?)(?=\s)", "mevrouw", text)
+
+
 def evaluate_drafts(assistant, folder: Path, corpus_root: Path) -> DraftReport:
     from .compose import DRAFT_MARKER
 
@@ -295,7 +302,7 @@ def evaluate_drafts(assistant, folder: Path, corpus_root: Path) -> DraftReport:
         greeting_line = lines[1] if len(lines) > 1 else ""
         want_name = row.get("greeting_name", "").strip()
         greeting_ok = (
-            want_name in greeting_line
+            _addressee(want_name) in _addressee(greeting_line)
             if want_name
             else greeting_line in ("Geachte heer, mevrouw,", "Hallo,", "Beste,")
         )

@@ -152,6 +152,10 @@ ABBREVIATIONS = {
 QUOTED_SPEECH = re.compile(r"\"[^\"\n]{0,200}\"|“[^”\n]{0,200}”|„[^”\"\n]{0,200}[”\"]")
 _NAME_TOKEN = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'-]+(-[A-ZÀ-Ý][a-zà-ÿ'-]+)?$|^([A-Z]\.)+$")
 _TITLE_WORDS = {"mevr.", "mevr", "mevrouw", "mw.", "dhr.", "dhr", "meneer", "heer", "fam.", "fam"}
+# Academic and professional titles before a name ("drs. J. Verbeek"): never part of a greeting.
+_DEGREES = {"drs", "dr", "ir", "ing", "mr", "prof", "bc", "ds", "mgr"}
+# How children and parents address teachers and nurses ("juf Anke"): greet by the name itself.
+_FIRST_NAME_TITLES = {"juf", "juffrouw", "meester", "meneer-meester", "zuster", "broeder"}
 _NAME_PARTICLES = {"van", "de", "der", "den", "ter", "ten", "te", "het", "'t", "vd", "v.d.", "la"}
 _JOB_LINE = re.compile(r"\d|@|https?:|www\.|\b(tel|telefoon|mobiel|mob)\b", re.I)
 PHONE = re.compile(r"(?<![\w-])(?:\+\d{2}[\s-]?|0)(?:\d[\s-]?){8,10}(?!\w)")
@@ -404,7 +408,8 @@ def looks_like_name(text: str) -> bool:
     names = [t for t in tokens if t.lower() not in _NAME_PARTICLES]
     if len(names) == 1 and names[0].capitalize() in first_names():  # "groetjes lisa"
         return names[0].lower() not in common_words()
-    if not names or not all(_NAME_TOKEN.match(t) or t.lower() in _TITLE_WORDS for t in names):
+    titles = _TITLE_WORDS | _FIRST_NAME_TITLES | {f"{d}." for d in _DEGREES}
+    if not names or not all(_NAME_TOKEN.match(t) or t.lower() in titles for t in names):
         return False
     # "Vriendelijke Groet" or "Team Wonen" are not names: a name has a token that is no word.
     return not all(t.lower() in STOPWORDS or t.lower() in common_words() for t in names)
@@ -430,6 +435,9 @@ def greeting_name(name: str) -> str:
         return " en ".join(names) if all(names) else ""
     tokens = name.replace(",", " ").split()
     if tokens and tokens[0].lower() == "de" and len(tokens) > 1:  # "de heer Jansen"
+        tokens = tokens[1:]
+    tokens = [t for t in tokens if t.lower().rstrip(".") not in _DEGREES]
+    if len(tokens) > 1 and tokens[0].lower() in _FIRST_NAME_TITLES:  # "juf Anke" -> "Anke"
         tokens = tokens[1:]
     if not tokens:
         return ""

@@ -193,6 +193,10 @@ def test_an_html_only_email_is_read_as_text():
         ("Hans en Ria de Wit", "Hans en Ria"),
         ("lisa", "Lisa"),
         ("", ""),
+        ("dhr. drs. J.P. Verbeek", "meneer Verbeek"),  # degrees are no part of a greeting
+        ("Dr. Sanne Bakker", "Sanne"),
+        ("juf Anke", "Anke"),  # a teacher's title: greet by the name
+        ("meester Tom", "Tom"),
     ],
 )
 def test_the_greeting_uses_the_first_name_or_a_title(signature, greeting):
