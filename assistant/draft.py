@@ -10,6 +10,7 @@ e-mail that might still be in it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,7 @@ from .compose import (
 from .contact import PLACEHOLDER
 from .mail import Email, greeting_name, read_email
 from .retrieval import DocumentInfo
-from .text import STOPWORDS
+from .text import STOPWORDS, sentences
 
 if TYPE_CHECKING:
     from .pipeline import Assistant
@@ -307,7 +308,10 @@ class DraftWriter:
 
     def _finish(self, mail, parts, kind, questions, sources) -> Draft:
         text = "\n\n".join(p for p in parts if p)
-        text = scrub(text, mail.personal, keep_line=1)
+        # Corpus text is quoted as it stands, also where it shares a word with the e-mail's
+        # personal data (a place, or a name like the "Stef" of a book's subtitle).
+        corpus = [s.title for s in sources] + [x for s in sources for x in sentences(s.passage)]
+        text = scrub(text, mail.personal, keep_line=1, keep=corpus)
         return Draft(text, kind, [scrub(q, mail.personal) for q in questions], sources)
 
     @staticmethod
@@ -402,10 +406,16 @@ def plain_text(markdown: str) -> str:
     return "\n\n".join(b for b in blocks if b)
 
 
-def scrub(text: str, personal: list[str], keep_line: int | None = None) -> str:
-    """Remove the e-mail's personal data from a text (the greeting line excepted)."""
+def scrub(
+    text: str, personal: list[str], keep_line: int | None = None, keep: Sequence[str] = ()
+) -> str:
+    """Remove the e-mail's personal data from a text (the greeting line and the `keep` texts,
+    quoted from the corpus, excepted)."""
     if not personal:
         return text
+    kept = [k for k in sorted(set(keep), key=len, reverse=True) if len(k) > 3 and k in text]
+    for n, k in enumerate(kept):
+        text = text.replace(k, f"\x00{n}\x00")
     paragraphs = text.split("\n\n")
     for i, paragraph in enumerate(paragraphs):
         if i == keep_line:
@@ -418,4 +428,7 @@ def scrub(text: str, personal: list[str], keep_line: int | None = None) -> str:
                 pattern += r"(?![\w-])"
             paragraph = re.sub(pattern, REMOVED, paragraph)
         paragraphs[i] = paragraph
-    return "\n\n".join(paragraphs)
+    text = "\n\n".join(paragraphs)
+    for n, k in enumerate(kept):
+        text = text.replace(f"\x00{n}\x00", k)
+    return text

@@ -292,3 +292,17 @@ def test_cli_draft_reads_an_eml_file_and_prints_json(seed_settings, seed_report)
     assert data["kind"] in ("answer", "urgent") and data["text"].startswith(DRAFT_MARKER)
     answered = [src["id"] for src in data["sources"] if not src["id"].startswith("spoed-")]
     assert answered[0] == "therapieboekje-hechting"
+
+
+def test_corpus_text_is_quoted_as_it_stands_even_where_it_shares_a_word_with_the_email(
+    seed_assistant,
+):
+    """A place the sender names (here "Nederland") is scrubbed from the sender's own words,
+    never from a quoted corpus sentence that happens to contain it."""
+    draft = seed_assistant.draft(
+        "Goedemiddag,\n\nWij wonen sinds kort in Nederland. Onze zoon is slechtziend en heeft "
+        "een meervoudige beperking. Is er een boek van Bartiméus over hechting?\n\n"
+        "Met vriendelijke groet,\nPeter Jansen\n06-30127788"
+    )
+    assert "Bartiméus is er voor alle mensen in Nederland die slechtziend" in draft.text
+    assert "06-30127788" not in draft.text and "Jansen" not in draft.text
