@@ -214,8 +214,11 @@ class Composer:
             # Title and curator tags describe the whole passage: every sentence shares them.
             meta_terms = set(self.terms(f"{p.title} {p.tags}"))
             meta_overlap = sum(self.idf(t) for t in q_terms & meta_terms) / q_weight
+            not_quoted = [x for x in p.not_quoted.split("\n") if x]
             for pos, sent in enumerate(sentences(p.text)):
                 if PLACEHOLDER.search(sent):  # a contact detail still to be filled in
+                    continue
+                if any(x in sent or sent in x for x in not_quoted):  # curators: no answer
                     continue
                 s_terms = self.terms(sent)
                 overlap = sum(self.idf(t) for t in q_terms & set(s_terms)) / q_weight

@@ -40,7 +40,7 @@ SITUATIONS = (
     "uitbuiting",
 )
 REQUIRED = ("id", "title", "type")
-KNOWN_FIELDS = set(REQUIRED) | {"url", "summary", "tags", "updated", "situaties"}
+KNOWN_FIELDS = set(REQUIRED) | {"url", "summary", "tags", "updated", "situaties", "niet_citeren"}
 MAX_FILE_BYTES = 1_000_000
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Files curators may keep in corpus/ that are not documents.
@@ -155,11 +155,16 @@ class Document:
     tags: tuple[str, ...] = ()
     updated: str = ""
     situations: tuple[str, ...] = field(default=())
+    # Sentences of the body that are never quoted as an answer (a page's opening hook, a
+    # rhetorical question); curators list them under `niet_citeren`.
+    not_quoted: tuple[str, ...] = field(default=())
 
     @property
     def content_hash(self) -> str:
         parts = [self.id, self.title, self.type, self.url, self.summary, "|".join(self.tags)]
         parts += [self.path, "|".join(self.situations), self.body]
+        if self.not_quoted:
+            parts.append("|".join(self.not_quoted))
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -307,6 +312,26 @@ def parse_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]
     body = normalise_text("\n".join(lines[end + 1 :]))
     if not body:
         problems.append(Problem(rel, end + 2, "de tekst onder de front matter is leeg"))
+    not_quoted = meta.get("niet_citeren") or []
+    if not isinstance(not_quoted, list) or not all(isinstance(x, str) for x in not_quoted):
+        problems.append(
+            Problem(
+                rel,
+                _field_line(front_lines, "niet_citeren"),
+                "'niet_citeren' moet een lijst van zinnen uit de tekst zijn",
+            )
+        )
+        not_quoted = []
+    not_quoted = [normalise_text(x) for x in not_quoted if x.strip()]
+    for sentence in not_quoted:
+        if body and sentence not in body:
+            problems.append(
+                Problem(
+                    rel,
+                    _field_line(front_lines, "niet_citeren"),
+                    f"'niet_citeren': deze zin staat niet (letterlijk) in de tekst: '{sentence}'",
+                )
+            )
     if problems:
         return None, problems
     return (
@@ -321,6 +346,7 @@ def parse_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]
             tags=tuple(normalise_text(str(t)) for t in tags if str(t).strip()),
             updated=str(meta.get("updated") or ""),
             situations=tuple(str(s) for s in situations),
+            not_quoted=tuple(not_quoted),
         ),
         [],
     )

@@ -311,6 +311,7 @@ def _chunk_metadata(doc: Document, key: str, n: int, now: str) -> dict:
         "summary": doc.summary,
         "tags": ", ".join(doc.tags),
         "situations": ", ".join(doc.situations),
+        "not_quoted": "\n".join(doc.not_quoted),
         "updated": doc.updated,
         "chunk": n,
         "ingested_at": now,

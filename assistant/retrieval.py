@@ -64,6 +64,7 @@ class Passage:
     lexical: float = 0.0
     dense: float = 0.0
     tags: str = ""
+    not_quoted: str = ""  # the document's sentences never quoted as an answer, one per line
 
 
 @dataclass
@@ -453,4 +454,5 @@ class Retriever:
             lexical=round(float(lex), 4),
             dense=round(float(dense), 4) if np.isfinite(dense) else 0.0,
             tags=meta.get("tags", ""),
+            not_quoted=meta.get("not_quoted", "") or "",
         )

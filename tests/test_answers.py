@@ -281,3 +281,12 @@ def test_ask_json_contract(seed_settings, seed_report):
             assert isinstance(s["n"], int) and isinstance(s["score"], float)
             assert s["url"] is None or s["url"].startswith("http")
             assert s["path"].startswith("corpus/") and s["path"].endswith(".md")
+
+
+def test_a_sentence_curators_mark_niet_citeren_is_never_quoted(seed_assistant):
+    """The inleiding page opens with a hook ("Als er een woord is ..."); its curators list it
+    under niet_citeren, so the app's own example question gets the page's content instead."""
+    answer = seed_assistant.ask("Mijn cliënt verhuist, wat betekent dat voor zijn hechting?")
+    assert answer.kind == "answer"
+    assert "Als er een woord is" not in answer.answer
+    assert "veilige en voorspelbare omgeving" in answer.answer

@@ -62,6 +62,12 @@ def problems_for(corpus):
             ":5: ongeldige url",
         ),
         ("geen-front.md", "Alleen tekst.\n", ":1: front matter ontbreekt"),
+        (
+            "niet-citeren.md",
+            "---\nid: nc\ntitle: T\ntype: boek\nniet_citeren:\n- Een zin die er niet staat.\n---"
+            "\n\nTekst.\n",
+            ":5: 'niet_citeren': deze zin staat niet (letterlijk) in de tekst",
+        ),
         ("open.md", "---\nid: open\ntitle: T\n", ":1: front matter wordt niet afgesloten"),
         (
             "id.md",
