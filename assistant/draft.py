@@ -137,6 +137,28 @@ TEXTS = {
     },
 }
 URGENT_LEAD_PLAIN = URGENT_LEAD.strip("*")
+CHECK_SIGNAL = (
+    "[LET OP: deze e-mail kan wijzen op {what}. Controleer of een verwijzing naar hulp nodig is "
+    "voordat het antwoord verstuurd wordt.]"
+)
+SIGNAL_NAMES = {
+    "zelfdoding": "gedachten aan zelfdoding",
+    "zelfbeschadiging": "zelfbeschadiging",
+    "medisch": "een medisch spoedgeval",
+    "geweld": "geweld",
+    "mishandeling": "mishandeling of verwaarlozing",
+    "seksueel_grensoverschrijdend": "seksueel grensoverschrijdend gedrag",
+    "uitbuiting": "uitbuiting",
+    "direct_gevaar": "direct gevaar",
+    "geweld_in_zorg": "geweld in de zorgrelatie",
+}
+
+
+def _signals(categories: list[str]) -> str:
+    names = list(dict.fromkeys(SIGNAL_NAMES.get(c, c) for c in categories[:2]))
+    return " of ".join(names)
+
+
 SOURCES_TITLE = "Bronnen:"
 CLOSING = "Met vriendelijke groet,\n\n[NAAM]\nExpertiseteam hechting"
 ORDINALS = ["eerste", "tweede", "derde"]
@@ -271,6 +293,10 @@ class DraftWriter:
         parts.append(texts["thanks"] if answered else texts["thanks_only"])
         if urgent is not None:
             parts += [URGENT_LEAD_PLAIN, plain_text(_strip(urgent.answer, urgent))]
+        elif route.referral:
+            # Unsure, or touching abuse in general: a note for the helpdesk worker who checks
+            # the draft (removed like the marker), not a referral line to the sender.
+            parts[0] = f"{DRAFT_MARKER}\n{CHECK_SIGNAL.format(what=_signals(route.referral))}"
         for n, section in enumerate(sections):
             body = self._section(section, sources, texts)
             if len(sections) > 1:

@@ -128,7 +128,8 @@ def test_feedback_takes_a_comment_after_the_thumb_and_curators_see_it(page, app,
     page.locator("#toelichting-0").fill("Te kort antwoord")
     page.locator("#antwoord-0 button[data-verstuur='0']").click()
     page.wait_for_function(
-        "() => document.querySelector('#antwoord-0').innerText.includes('toelichting')"
+        "() => document.querySelector('#antwoord-0').innerText"
+        ".includes('Dank je wel voor je toelichting')"
     )
     confirmation = page.locator("#antwoord-0 .bevestiging")
     assert "Dank je wel voor je toelichting" in confirmation.inner_text()

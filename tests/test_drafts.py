@@ -306,3 +306,16 @@ def test_corpus_text_is_quoted_as_it_stands_even_where_it_shares_a_word_with_the
     )
     assert "Bartiméus is er voor alle mensen in Nederland die slechtziend" in draft.text
     assert "06-30127788" not in draft.text and "Jansen" not in draft.text
+
+
+def test_an_email_touching_abuse_in_general_gets_a_note_for_the_helpdesk_not_an_alarm(
+    seed_assistant,
+):
+    draft = seed_assistant.draft(
+        "Beste team,\n\nVoor mijn opleiding wil ik weten hoe mishandeling de hechting van een "
+        "kind beïnvloedt.\n\nGroet,\nSanne"
+    )
+    marker, note = draft.text.split("\n\n")[0].split("\n")
+    assert marker == DRAFT_MARKER and note.startswith("[LET OP:") and "mishandeling" in note
+    assert draft.kind != "urgent" and "Dit klinkt ernstig" not in draft.text
+    assert draft.text.split("\n\n")[1] == "Beste Sanne,"

@@ -85,6 +85,7 @@ class Turn:
     body: str = ""
     sources: list = dataclasses.field(default_factory=list)
     referral: str = ""
+    referral_lines: str = ""  # an urgent answer's referrals (in the banner while it is newest)
     full_contact: bool = False
     rating: str = ""  # "op" | "neer"
     feedback_id: int | None = None
@@ -101,15 +102,20 @@ class ChatPage:
     # -- rendering ----------------------------------------------------------------------------
     def render(self, turns: list[dict], scroll: bool = True) -> str:
         contact = self.contacts.current
+        # The banner holds the referral lines of the newest answer while it is urgent; it is
+        # sticky, so it must not stay over every later answer (half a phone screen).
         referrals: list[str] = []
-        for t in turns:  # the banner keeps the most recent urgent referral lines
-            if t["kind"] == "urgent":
-                referrals = [s["passage"] for s in t["sources"] if s.get("passage")]
+        if turns and turns[-1]["kind"] == "urgent":
+            referrals = [
+                s["passage"]
+                for s in turns[-1]["sources"]
+                if s.get("passage") and s.get("type") == "spoed"
+            ]
         parts = []
         if not turns:
             parts.append(f"<p class='leeg'>{render.esc(EMPTY)}</p>")
         for i, t in enumerate(turns):
-            parts.append(self._turn_html(i, t, contact))
+            parts.append(self._turn_html(i, t, contact, latest=i == len(turns) - 1))
         last = len(turns) - 1
         mark = f"{last}-{turns[-1]['kind']}" if turns and scroll else ""
         urgent_now = bool(turns) and turns[-1]["kind"] == "urgent"
@@ -120,12 +126,18 @@ class ChatPage:
             f"<h2 class='sr-only'>Gesprek</h2>{''.join(parts)}</div>"
         )
 
-    def _turn_html(self, i: int, t: dict, contact) -> str:
+    def _turn_html(self, i: int, t: dict, contact, latest: bool = True) -> str:
         question = f"<div class='vraag'><span class='sr-only'>Jouw vraag: </span>{render.user_text(t['question'])}</div>"
         if t["kind"] == "wacht":
             answer = f"<div class='antwoord' aria-busy='true'><p>{render.esc(SEARCHING)}</p></div>"
             return f"<section class='beurt' id='beurt-{i}' aria-label='Vraag {i + 1}'>{question}{answer}</section>"
         pieces = ["<span class='sr-only'>Antwoord: </span>"]
+        if t["kind"] == "urgent" and not latest and t.get("referral_lines"):
+            # An earlier urgent answer keeps its referral lines once the banner has moved on.
+            pieces.append(
+                f"<div class='verwijzing'>"
+                f"{render.markdown_lite(t['referral_lines'], phones=True)}</div>"
+            )
         if t.get("referral"):
             pieces.append(
                 f"<div class='verwijzing'>{render.markdown_lite(t['referral'], phones=True)}</div>"
@@ -169,7 +181,7 @@ class ChatPage:
             f"{notice or f'<p class=beoordeeld>{render.esc(done)}.</p>'}<div class='toelichting'>"
             f"<label for='toelichting-{i}'>Wil je iets toelichten? (optioneel, geen namen)</label>"
             f"<textarea id='toelichting-{i}' rows='2' maxlength='1000'></textarea>"
-            f"<button type='button' data-verstuur='{i}'>Verstuur</button></div>"
+            f"<button type='button' data-verstuur='{i}'>Verstuur toelichting</button></div>"
         )
 
     # -- events ------------------------------------------------------------------------------
@@ -211,10 +223,11 @@ class ChatPage:
         body = render.answer_body(answer)
         if kind == "urgent":
             # The referral lines are in the banner; the answer keeps the lead and the advice.
-            referral_texts = {s.passage for s in answer.sources}
-            body = "\n\n".join(
-                p for p in body.split("\n\n") if not any(r and r in p for r in referral_texts)
-            )
+            referral_texts = {s.passage for s in answer.sources if s.type == "spoed"}
+            paragraphs = body.split("\n\n")
+            moved = [p for p in paragraphs if any(r and r in p for r in referral_texts)]
+            body = "\n\n".join(p for p in paragraphs if p not in moved)
+            turn = {**turn, "referral_lines": "\n\n".join(moved)}
         return {
             **turn,
             "kind": kind,
