@@ -166,3 +166,47 @@ def test_a_rating_and_a_later_comment_reach_the_curators_with_the_answer(tmp_pat
         ["hisense-app"],
     )
     assert rated.answer.startswith("De app helpt")
+
+
+def test_the_urgent_banner_belongs_to_the_newest_answer_only(tmp_path):
+    """The banner is sticky: over every later answer it would hide half a phone screen. An
+    earlier urgent answer keeps its referral lines in its own bubble instead."""
+    chat = ChatPage(None, FeedbackLog(tmp_path / "fb.sqlite3"), ContactBook())
+    spoed = {
+        "n": 1,
+        "id": "spoed-113",
+        "title": "113",
+        "type": "spoed",
+        "url": "",
+        "path": "",
+        "passage": "Bel 113 of 0800-0113.",
+        "score": 1.0,
+    }
+    ordinary = {**spoed, "id": "inleiding", "type": "pagina", "passage": "Iets gewoons."}
+    urgent = {
+        "question": "Hij wil niet meer leven.",
+        "kind": "urgent",
+        "body": "Dit klinkt ernstig.",
+        "referral_lines": "Bel 113 of 0800-0113. [1]",
+        "sources": [spoed, ordinary],
+        "referral": "",
+        "full_contact": True,
+        "rating": "",
+        "feedback_id": None,
+        "comment_sent": False,
+        "notice": "",
+    }
+    html = chat.render([urgent])
+    banner = html.split("id='spoed'")[1].split("</div>")[0]
+    assert "0800-0113" in banner and "Iets gewoons" not in banner  # only referral sources
+    later = {
+        **urgent,
+        "question": "Wat is hechting?",
+        "kind": "answer",
+        "body": "Uitleg.",
+        "referral_lines": "",
+        "sources": [ordinary],
+    }
+    html = chat.render([urgent, later])
+    assert "id='spoed'" not in html
+    assert "0800-0113" in html.split("id='antwoord-0'")[1].split("id='antwoord-1'")[0]
