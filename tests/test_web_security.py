@@ -210,3 +210,13 @@ def test_the_urgent_banner_belongs_to_the_newest_answer_only(tmp_path):
     html = chat.render([urgent, later])
     assert "id='spoed'" not in html
     assert "0800-0113" in html.split("id='antwoord-0'")[1].split("id='antwoord-1'")[0]
+
+
+def test_the_curator_overview_warns_while_the_contact_page_holds_placeholders(
+    seed_assistant, tmp_path
+):
+    page = CuratorPage(
+        seed_assistant, FeedbackLog(tmp_path / "fb.sqlite3"), lambda progress: None, PASSWORD
+    )
+    status = page.overview().status
+    assert "plaatshouders ([NOG INVULLEN])" in status and "expertiseteam.md" in status

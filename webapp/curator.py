@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import gradio as gr
 
 from assistant.compose import TYPE_LABELS
+from assistant.contact import parse_contact, placeholder_warning
 from assistant.errors import AssistantError, CorpusError
 from assistant.feedback import FeedbackLog
 from assistant.pipeline import Assistant
@@ -178,6 +179,15 @@ class CuratorPage:
         return None
 
     # -- what curators see ----------------------------------------------------------------------
+    def _contact_warning(self) -> str:
+        """The same warning as `ingest.py --check` while the team's contact page still holds
+        [NOG INVULLEN] values (users then see the team's name without a number)."""
+        doc = self.assistant.retriever.document(self.assistant.contact_id)
+        if doc is None:
+            return ""
+        info = parse_contact(doc.text, doc.title)
+        return placeholder_warning(info, getattr(doc, "path", "") or "de contactpagina") or ""
+
     def overview(self, status: str = "") -> Overview:
         documents = self.assistant.retriever.documents()
         docs = [
@@ -210,8 +220,9 @@ class CuratorPage:
             f"{_count(len(unanswered), 'vraag', 'vragen')} zonder antwoord, "
             f"{_count(len(disliked), 'antwoord', 'antwoorden')} met een duim omlaag."
         )
+        warning = self._contact_warning()
         return Overview(
-            f"{status}\n\n{summary}".strip(),
+            "\n\n".join(x for x in (status, warning, summary) if x),
             table(
                 "Documenten in de index",
                 ["titel", "type", "stukken", "geïndexeerd", "bestand"],
