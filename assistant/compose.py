@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from .contact import NO_CONTACT_DETAILS, PLACEHOLDER, parse_contact
+from .contact import NO_CONTACT_DETAILS, PLACEHOLDER, parse_contact, without_placeholders
 from .retrieval import DocumentInfo, Passage, Retrieval, Similarity
 from .routing import Route
 from .text import fold, sentences
@@ -168,8 +168,7 @@ class Composer:
         """The team's contact page; lines still to be filled in ([NOG INVULLEN]) are left out."""
         if contact is None:
             return CONTACT_HEADING
-        lines = [line for line in contact.text.split("\n") if not PLACEHOLDER.search(line)]
-        text = "\n".join(lines).strip()
+        text = without_placeholders(contact.text).strip()
         info = parse_contact(text)
         if not (info.phone or info.email or info.links):
             text += f"\n\n{NO_CONTACT_DETAILS.format(team=info.team)}"

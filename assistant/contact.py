@@ -125,6 +125,11 @@ def _take(info: ContactInfo, label: str, value: str) -> None:
         info.links += _URL.findall(value) or [v.strip() for v in value.split(",") if v.strip()]
 
 
+def without_placeholders(text: str) -> str:
+    """Drop the lines that still hold a [NOG INVULLEN ...] placeholder."""
+    return "\n".join(line for line in text.split("\n") if not PLACEHOLDER.search(line))
+
+
 def placeholder_warning(info: ContactInfo, path: str) -> str | None:
     """The curator's warning for `ingest.py --check`, or None when everything is filled in."""
     if not info.has_placeholders:

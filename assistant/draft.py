@@ -27,7 +27,7 @@ from .compose import (
     Draft,
     Source,
 )
-from .contact import PLACEHOLDER
+from .contact import without_placeholders
 from .mail import Email, greeting_name, read_email
 from .retrieval import DocumentInfo
 from .text import STOPWORDS, sentences
@@ -366,9 +366,9 @@ class DraftWriter:
         and with none left the reply itself is the way to reach the team."""
         lines = [texts["contact"]]
         if contact is not None:
-            for line in contact.text.split("\n"):
+            for line in without_placeholders(contact.text).split("\n"):
                 m = re.match(r"^\s*[-*•]\s*([^:\n]{2,40}):\s*(.+)$", line)
-                if m and not PLACEHOLDER.search(line):
+                if m:
                     lines.append(f"{m.group(1).strip()}: {m.group(2).strip()}")
         if len(lines) == 1:
             return texts["contact_reply"]

@@ -12,6 +12,7 @@ import logging
 
 import gradio as gr
 
+from assistant.contact import without_placeholders
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackLog
 from assistant.pipeline import MAX_QUESTION, Assistant, clean
@@ -231,7 +232,7 @@ class ChatPage:
         return {
             **turn,
             "kind": kind,
-            "body": render.without_placeholders(body),
+            "body": without_placeholders(body),
             "sources": [dataclasses.asdict(s) for s in getattr(answer, "sources", [])],
             "referral": getattr(answer, "referral", "") or "",
             "full_contact": kind == "no_answer" or render.about_a_client(answer),

@@ -12,6 +12,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.compose import CONTACT_HEADING
+from assistant.contact import without_placeholders
 from assistant.errors import AssistantError
 from assistant.feedback import FeedbackLog
 from assistant.mail import read_email
@@ -82,7 +83,7 @@ class HelpdeskPage:
         if start >= 0 and end > start:
             contact = self.contacts.update(text[start:end])
             return f"{text[:start]}{contact.full_text()}\n\n{text[end:]}"
-        return render.without_placeholders(text)
+        return without_placeholders(text)
 
     def _log(self, text: str, draft) -> None:
         questions = draft.questions or [read_email(clean(text)).body]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 from assistant.compose import SOURCES_HEADING, SPECIFIC_CLIENT, TYPE_LABELS
-from assistant.contact import PLACEHOLDER, ContactInfo
+from assistant.contact import ContactInfo
 
 # Phone numbers in referral and contact text: the short emergency numbers and Dutch numbers
 # with 10 digits (0800/0900 numbers may be shorter). Not part of a web address ("113.nl").
@@ -95,11 +95,6 @@ def about_a_client(answer) -> bool:
     if flag is not None:
         return bool(flag)
     return SPECIFIC_CLIENT in (getattr(answer, "answer", "") or "")
-
-
-def without_placeholders(text: str) -> str:
-    """Drop lines that still hold a [NOG INVULLEN ...] placeholder."""
-    return "\n".join(line for line in text.split("\n") if not PLACEHOLDER.search(line))
 
 
 def contact_short_html(contact: ContactInfo) -> str:
