@@ -49,7 +49,7 @@ IN_CARE_SITUATION = "geweld_in_zorg"
 RESOURCES = Path(__file__).parent / "resources"
 # Every labelled training file: urgency-train*.tsv (see the README beside them).
 TRAIN_GLOB = "urgency-train*.tsv"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # P(urgent): a vote of the nearest labelled training rows (cross-validated on the training
 # files: at the same recall about 4 in 10 fewer false alarms on ordinary sentences than a
 # logistic regression, which sees "a client with a problem" as one direction).
@@ -246,15 +246,17 @@ class UrgencyModel:
     is urgent, at least `line_threshold` gives a referral line on top of the ordinary answer.
     P(referral) (urgent or soft in the labels) gives a line from `soft_threshold` for a general
     question touching abuse, violence or exploitation; the category regression names the
-    referral. P(urgent) is a nearest-neighbour vote (K_NEIGHBOURS above); a logistic regression
-    and a small network ensemble were tried and raised more false alarms out of fold.
+    referral. P(urgent) and P(referral) are nearest-neighbour votes (K_NEIGHBOURS above); for
+    P(urgent) a logistic regression and a small network ensemble were tried and raised more
+    false alarms out of fold. A logistic regression for P(referral) put a referral line on
+    about 1 in 7 ordinary attachment questions (see the README, Urgent situations).
     """
 
     embedding_model: str
     center: list[float]
-    neighbours: dict  # the training rows (centred, normalised; base64 float16) and their labels
-    referral_coef: list[float]  # needs at least a referral line (urgent or soft) vs none
-    referral_intercept: float
+    # The training rows (centred, normalised; base64 float16) and two labels per row: urgent,
+    # and referral (needs at least a referral line: urgent or soft).
+    neighbours: dict
     categories: list[str]
     category_coef: list[list[float]]
     category_intercept: list[float]
@@ -272,8 +274,14 @@ class UrgencyModel:
         return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9)
 
     def urgent_probability(self, z: np.ndarray) -> np.ndarray:
+        return self._vote(z, self._arrays["labels"])
+
+    def referral_probability(self, z: np.ndarray) -> np.ndarray:
+        return self._vote(z, self._arrays["referral"])
+
+    def _vote(self, z: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Class-balanced, similarity-weighted vote of the K nearest training rows."""
-        rows, labels = self._arrays["rows"], self._arrays["labels"]
+        rows = self._arrays["rows"]
         sim = np.atleast_2d(z) @ rows.T
         k = min(K_NEIGHBOURS, rows.shape[0])
         nearest = np.argpartition(-sim, k - 1, axis=1)[:, :k]
@@ -282,9 +290,6 @@ class UrgencyModel:
         lab = labels[nearest]
         weight = weight * np.where(lab, 1.0 / labels.sum(), 1.0 / (~labels).sum())
         return (weight * lab).sum(axis=1) / weight.sum(axis=1)
-
-    def referral_probability(self, z: np.ndarray) -> np.ndarray:
-        return _sigmoid(z @ self._arrays["referral_coef"] + self.referral_intercept)
 
     def category_probabilities(self, z: np.ndarray) -> np.ndarray:
         a = self._arrays
@@ -299,7 +304,9 @@ class UrgencyModel:
             "labels": np.frombuffer(
                 base64.b64decode(self.neighbours["urgent"]), dtype=np.uint8
             ).astype(bool),
-            "referral_coef": np.asarray(self.referral_coef),
+            "referral": np.frombuffer(
+                base64.b64decode(self.neighbours["referral"]), dtype=np.uint8
+            ).astype(bool),
             "category_coef": np.asarray(self.category_coef),
             "category_intercept": np.asarray(self.category_intercept),
         }
@@ -320,22 +327,23 @@ class UrgencyModel:
         return cls(**data)
 
 
-def _pack_rows(z: np.ndarray, urgent: np.ndarray) -> dict:
+def _pack_rows(z: np.ndarray, urgent: np.ndarray, referral: np.ndarray) -> dict:
     rows = np.asarray(z, dtype="<f2")
+
+    def flags(a: np.ndarray) -> str:
+        return base64.b64encode(np.asarray(a, dtype=np.uint8).tobytes()).decode("ascii")
+
     return {
         "rows": base64.b64encode(rows.tobytes()).decode("ascii"),
         "shape": list(rows.shape),
-        "urgent": base64.b64encode(np.asarray(urgent, dtype=np.uint8).tobytes()).decode("ascii"),
+        "urgent": flags(urgent),
+        "referral": flags(referral),
     }
 
 
 def _unpack_rows(packed: dict) -> np.ndarray:
     rows = np.frombuffer(base64.b64decode(packed["rows"]), dtype="<f2").astype(np.float32)
     return rows.reshape(packed["shape"])
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -669,7 +677,10 @@ def oof_summary(model: UrgencyModel, oof: OutOfFold, examples: Sequence[Example]
         | (oof.part >= max(model.part_threshold, model.urgent_threshold))
     )
     referred = (
-        urgent | (np.maximum(oof.whole, oof.part) >= model.line_threshold) | (oof.rule_level == 1)
+        urgent
+        | (np.maximum(oof.whole, oof.part) >= model.line_threshold)
+        | (oof.rule_level == 1)
+        | (oof.referral >= model.soft_threshold)  # whatever the category (an upper bound)
     )
     out = []
     for level in LEVELS[::-1]:
@@ -713,15 +724,12 @@ def _fit(name, x, urgent, referral, examples, owner, c) -> UrgencyModel:
     def fit(rows, labels):
         return LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(rows, labels)
 
-    r = fit(z, referral)
     labelled = np.array([examples[i].category not in ("-", "") for i in owner])
     cat = fit(z[labelled], [examples[i].category for i in owner[labelled]])
     return UrgencyModel(
         embedding_model=name,
         center=_rounded(center),
-        neighbours=_pack_rows(z, urgent),
-        referral_coef=_rounded(r.coef_[0]),
-        referral_intercept=round(float(r.intercept_[0]), 6),
+        neighbours=_pack_rows(z, urgent, referral),
         categories=[str(v) for v in cat.classes_],
         category_coef=_rounded(cat.coef_),
         category_intercept=_rounded(cat.intercept_),
