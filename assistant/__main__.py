@@ -185,13 +185,24 @@ def cmd_draft_eval(args) -> int:
 def cmd_calibrate(args) -> int:
     from .answerability import resource_path
     from .calibration import calibrate
+    from .ranking import resource_path as ranking_path
     from .evaluation import read_cases
 
     settings = _settings()
     assistant = _assistant(settings)
     train = {f: read_cases(Path(f)) for f in args.files}
     heldout = {f: read_cases(Path(f)) for f in args.heldout}
-    model, reports = calibrate(assistant, train, heldout, settings.embedding_model)
+    root = Path(settings.corpus_dir).resolve().parent
+    model, reports, ranker = calibrate(
+        assistant, train, heldout, settings.embedding_model, None if args.no_ranking else root
+    )
+    if ranker is not None:
+        print(f"Rangschikking voor {settings.embedding_model}: {ranker.figures['questions']} vragen")
+        for file, fig in ranker.figures["left_out_file"].items():
+            print(
+                f"  {file} (zonder dit bestand gefit): juist@1 {fig['right_at_1']:.3f}, "
+                f"juist@3 {fig['right_at_3']:.3f} (van {fig['questions']})"
+            )
     f = model.figures
     print(f"Antwoordbaarheid voor {settings.embedding_model}: {f['training_questions']} vragen")
     print(
@@ -207,6 +218,9 @@ def cmd_calibrate(args) -> int:
         path = resource_path(settings.embedding_model)
         model.save(path)
         print(f"Opgeslagen in {path}")
+        if ranker is not None:
+            ranker.save(ranking_path(settings.embedding_model))
+            print(f"Opgeslagen in {ranking_path(settings.embedding_model)}")
     return 0
 
 
@@ -300,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="vragenbestanden om op te ijken")
     p.add_argument("--heldout", nargs="*", default=[], help="apart gehouden vragen: alleen meten")
     p.add_argument("--dry-run", action="store_true", help="niets opslaan")
+    p.add_argument(
+        "--no-ranking", action="store_true", help="alleen antwoordbaarheid, geen rangschikking"
+    )
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser(

@@ -21,7 +21,7 @@ import numpy as np
 from .retrieval import Retrieval, Similarity
 
 RESOURCES = Path(__file__).parent / "resources"
-SIGNALS = ("dense_top", "sentence_top", "coverage")
+SIGNALS = ("dense_top", "sentence_top", "coverage", "passage_top")
 
 
 def resource_path(embedding_model: str, folder: Path = RESOURCES) -> Path:
@@ -37,7 +37,10 @@ def sentence_top(similarity: Similarity, chunk_ids: list[str]) -> float:
 
 def features(retrieval: Retrieval, best_sentence: float) -> np.ndarray:
     vector = retrieval.vector if retrieval.vector is not None else []
-    signals = [retrieval.dense_top, best_sentence, retrieval.coverage]
+    # passage_top: the ranking model's probability for the best document (the fused score
+    # when no ranking model is fitted for the embedding model).
+    top = retrieval.passages[0].score if retrieval.passages else 0.0
+    signals = [retrieval.dense_top, best_sentence, retrieval.coverage, top]
     return np.asarray(signals + list(vector), dtype=np.float64)
 
 

@@ -1,9 +1,11 @@
-"""Fit the answerability model on labelled questions and report it on held-out ones.
+"""Fit the ranking and answerability models on labelled questions; report held-out figures.
 
-`python -m assistant calibrate TRAIN.tsv ... [--heldout FILE ...]` computes, for every labelled
-question (answerable or NO_ANSWER; URGENT lines are skipped), the features the assistant uses
-at run time, fits the model, prints cross-validated and held-out figures and writes the model
-next to the code for the configured embedding model.
+`python -m assistant calibrate TRAIN.tsv ... [--heldout FILE ...]` first fits the document
+ranking model (ranking.py) on the answerable training questions, then, with that ranking in
+place, computes for every labelled question (answerable or NO_ANSWER; URGENT lines are skipped)
+the features the assistant uses at run time and fits the answerability model. It prints
+cross-validated and held-out figures and writes both models next to the code for the
+configured embedding model.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pathlib import Path
+
 from .answerability import AnswerabilityModel, features, fit, sentence_top
 from .evaluation import Case
+from .ranking import Examples, LabelledQuestion, RankingModel
+from .ranking import fit as fit_ranking
 
 
 @dataclass
@@ -52,9 +58,27 @@ def held_out(model: AnswerabilityModel, x: np.ndarray, y: np.ndarray, file: str)
 
 
 def calibrate(
-    assistant, train: dict[str, list[Case]], heldout: dict[str, list[Case]], model_name: str
-) -> tuple[AnswerabilityModel, list[HeldOutFigures]]:
-    parts = [case_features(assistant, cases) for cases in train.values()]
+    assistant,
+    train: dict[str, list[Case]],
+    heldout: dict[str, list[Case]],
+    model_name: str,
+    corpus_root: Path | None = None,
+) -> tuple[AnswerabilityModel, list[HeldOutFigures], RankingModel | None]:
+    """With `corpus_root`, the ranking model is fitted first and used from then on."""
+    ranker = None
+    if corpus_root is not None:
+        ranker = ranking(assistant, train, corpus_root, model_name)
+        assistant.retriever.ranker = ranker
+    parts = []
+    for file, cases in train.items():
+        # A training question must not be ranked by its own file's examples.
+        if ranker is not None:
+            ranker.holding_out(file)
+        try:
+            parts.append(case_features(assistant, cases))
+        finally:
+            if ranker is not None:
+                ranker.holding_out(None)
     x = np.vstack([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
     model = fit(x, y, model_name)
@@ -64,4 +88,52 @@ def calibrate(
         hx, hy = case_features(assistant, cases)
         reports.append(held_out(model, hx, hy, file))
     model.figures["held_out"] = [r.__dict__ for r in reports]
-    return model, reports
+    return model, reports, ranker
+
+
+def relevant_documents(assistant, case: Case, corpus_root: Path) -> set[str]:
+    """The indexed documents whose text holds one of the case's expected phrases."""
+    phrases = [p for p in case.expected.split("|") if p]
+    out = set()
+    for doc in assistant.retriever.documents():
+        path = corpus_root / doc.path
+        text = path.read_text(encoding="utf-8").replace("\u00a0", " ") if path.is_file() else ""
+        if any(p in text for p in phrases):
+            out.add(doc.id)
+    return out
+
+
+def ranking(
+    assistant, train: dict[str, list[Case]], corpus_root: Path, model_name: str
+) -> RankingModel:
+    """Fit the ranking model on the answerable training questions; every one of them also
+    becomes an example question that votes at run time."""
+    previous, assistant.retriever.ranker = assistant.retriever.ranker, None
+    try:
+        questions, texts, vectors, docs, groups, keys = [], [], [], [], [], []
+        for file, cases in train.items():
+            for case in cases:
+                if case.expected in ("NO_ANSWER", "URGENT"):
+                    continue
+                relevant = relevant_documents(assistant, case, corpus_root)
+                if not relevant:
+                    continue  # its text left the corpus: nothing to learn from
+                query = assistant.retrieval_query(case.question, list(case.history))
+                embedded = [float(v) for v in assistant.retriever.embed(query)]
+                vector = np.asarray(embedded, dtype=np.float32)
+                found = assistant.retriever.candidates(query, embedded)
+                labels = np.asarray([d in relevant for d in found.doc_ids])
+                if not labels.any():
+                    continue
+                questions.append(LabelledQuestion(file, found.doc_ids, found.signals, labels, vector))
+                texts.append(query)
+                vectors.append(vector)
+                docs.append(tuple(sorted(relevant)))
+                groups.append(file)
+                keys.append(case.key)
+        examples = Examples(np.vstack(vectors), docs, groups, keys)
+        model = fit_ranking(questions, examples, model_name)
+        model.figures["training_files"] = sorted(train)
+        return model
+    finally:
+        assistant.retriever.ranker = previous

@@ -13,6 +13,8 @@ from .cache import AnswerCache
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
 from .embeddings import Embedder, make_embedder
 from .llm import Writer, make_chat
+from .ranking import RankingModel
+from .ranking import resource_path as ranking_path
 from .retrieval import DocumentInfo, Retrieval, Retriever, Similarity
 from .routing import Route, Router
 from .settings import Settings
@@ -68,7 +70,12 @@ class Assistant:
             settings.data_dir, settings.chroma_host, settings.chroma_port, settings.collection
         )
         embedder = embedder or make_embedder(settings.embedding_model)
-        retriever = Retriever(store, embedder, settings.top_k, settings.lexical_weight)
+        ranker = None
+        if settings.ranking:
+            ranker = RankingModel.load(ranking_path(settings.embedding_model))
+        retriever = Retriever(
+            store, embedder, settings.top_k, settings.lexical_weight, ranker=ranker
+        )
         model = AnswerabilityModel.load(resource_path(settings.embedding_model))
         if model is not None and settings.answerable_threshold is not None:
             model.threshold = settings.answerable_threshold

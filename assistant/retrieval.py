@@ -13,6 +13,7 @@ import numpy as np
 from .embeddings import Embedder
 from .errors import IndexMissingError, StoreUnavailableError
 from .lexical import BM25Index
+from .ranking import SIGNALS, RankingModel, Vote
 from .store import Store, StoredChunks, is_stale
 from .text import NUMBERS, Analyzer, sentences, stem, vocabulary_of, words
 
@@ -76,6 +77,8 @@ class Retrieval:
     missing: list[str] = field(default_factory=list)  # content words the corpus lacks
     vector: list[float] | None = None  # the query's embedding
     context: list[Passage] = field(default_factory=list)  # more chunks of the best documents
+    # What similar labelled questions point to (empty without a ranking model).
+    vote: Vote = field(default_factory=Vote)
 
 
 @dataclass
@@ -87,6 +90,16 @@ class Similarity:
 
     def __bool__(self) -> bool:
         return bool(self.to_query)
+
+
+@dataclass
+class Candidates:
+    """The candidate documents of one question and their signals (see ranking.SIGNALS)."""
+
+    doc_ids: list[str]
+    signals: np.ndarray  # (documents, len(SIGNALS))
+    rows: list[int]  # each document's best chunk by the fused score
+    vector: list[float] | None
 
 
 @dataclass
@@ -125,6 +138,11 @@ class Snapshot:
         return getattr(self.collection, "name", "")
 
 
+def _asked_resources(query: str) -> dict[str, str]:
+    """The resource words of a question ("boek", "app") and the document types they mean."""
+    return {w: t for w in words(query) if (t := RESOURCE_WORDS.get(w))}
+
+
 def lexical_text(meta: dict, text: str) -> str:
     return " \n".join([meta.get("title", ""), meta.get("tags", ""), meta.get("summary", ""), text])
 
@@ -138,8 +156,11 @@ class Retriever:
         lexical_weight: float = 0.7,
         fusion: Literal["weighted", "rrf"] = "weighted",
         check_seconds: float = 5.0,
+        ranker: RankingModel | None = None,
     ):
         self.store = store
+        # Ranks the candidate documents when fitted for this embedding model (see ranking.py).
+        self.ranker = ranker
         self.embedder = embedder
         self.top_k = top_k
         self.lexical_weight = lexical_weight
@@ -315,6 +336,40 @@ class Retriever:
         self, snap: Snapshot, query: str, top_k: int | None, vector: list[float] | None = None
     ) -> Retrieval:
         k = top_k or self.top_k
+        fused, lex, dense, vector = self._scores(snap, query, k, vector)
+        candidates = self._candidates(fused, 40 * k)
+        vote = Vote()
+        if self.ranker is not None and vector is not None:
+            found = self._signals(snap, query, fused, lex, dense, candidates, vector)
+            vote = self.ranker.vote(vector)
+            probability = self.ranker.rank(found.doc_ids, found.signals, vote)
+            best = np.argsort(-probability, kind="stable")[:k]
+            order = [found.rows[j] for j in best]
+            scores = [float(probability[j]) for j in best]
+        else:
+            self._resource_boost(snap, query, fused, candidates)
+            order = self._best_per_document(snap, fused, candidates, k)
+            scores = [float(fused[i]) for i in order]
+        passages = [
+            self._passage(snap, i, score, lex[i], dense[i])
+            for i, score in zip(order, scores, strict=True)
+        ]
+        more = self._more_of_documents(snap, fused, candidates, order[:CONTEXT_DOCUMENTS])
+        context = [self._passage(snap, i, fused[i], lex[i], dense[i]) for i in more]
+        coverage, missing = self._coverage(snap, query, order[:3])
+        dense_top = float(np.nanmax(dense)) if np.isfinite(dense).any() else 0.0
+        return Retrieval(query, passages, coverage, dense_top, missing, vector, context, vote)
+
+    def candidates(self, query: str, vector: list[float] | None = None) -> Candidates:
+        """The candidate documents of a query with their signals (for fitting the ranker)."""
+        snap = self.snapshot
+        k = self.top_k
+        fused, lex, dense, vector = self._scores(snap, query, k, vector)
+        rows = self._candidates(fused, 40 * k)
+        return self._signals(snap, query, fused, lex, dense, rows, vector)
+
+    def _scores(self, snap: Snapshot, query: str, k: int, vector: list[float] | None):
+        """Fused, BM25 and dense scores of every chunk (dense NaN outside the dense pool)."""
         n = len(snap.chunks)
         terms = snap.analyzer.terms(query, query=True)
         lex = snap.bm25.scores(terms)
@@ -330,16 +385,45 @@ class Retriever:
                 i = snap.row_of.get(cid)
                 if i is not None and snap.retrievable[i]:
                     dense[i] = 1.0 - float(dist)
-        fused = self._fuse(lex, dense, k)
-        candidates = self._candidates(fused, 40 * k)
-        self._resource_boost(snap, query, fused, candidates)
-        order = self._best_per_document(snap, fused, candidates, k)
-        passages = [self._passage(snap, i, fused[i], lex[i], dense[i]) for i in order]
-        more = self._more_of_documents(snap, fused, candidates, order[:CONTEXT_DOCUMENTS])
-        context = [self._passage(snap, i, fused[i], lex[i], dense[i]) for i in more]
-        coverage, missing = self._coverage(snap, query, order[:3])
-        dense_top = float(np.nanmax(dense)) if np.isfinite(dense).any() else 0.0
-        return Retrieval(query, passages, coverage, dense_top, missing, vector, context)
+        return self._fuse(lex, dense, k), lex, dense, vector
+
+    @staticmethod
+    def _signals(
+        snap: Snapshot,
+        query: str,
+        fused: np.ndarray,
+        lex: np.ndarray,
+        dense: np.ndarray,
+        rows: np.ndarray,
+        vector: list[float] | None,
+    ) -> Candidates:
+        """Per document among the candidate chunks: best dense, best BM25, resource kind.
+        A document outside the dense pool gets the pool's lowest similarity."""
+        finite = dense[np.isfinite(dense)]
+        floor = float(finite.min()) if finite.size else 0.0
+        asked = _asked_resources(query)
+        best: dict[str, list] = {}
+        for i in rows:
+            if not snap.retrievable[i]:
+                continue
+            meta = snap.chunks.metadatas[i]
+            d = float(dense[i]) if np.isfinite(dense[i]) else floor
+            entry = best.get(meta["doc_id"])
+            if entry is None:
+                title = meta.get("title", "").lower()
+                kind = bool(asked) and (
+                    meta.get("type") in asked.values() or any(w in title for w in asked)
+                )
+                best[meta["doc_id"]] = [int(i), d, float(lex[i]), float(kind)]
+            else:
+                if fused[i] > fused[entry[0]]:
+                    entry[0] = int(i)
+                entry[1], entry[2] = max(entry[1], d), max(entry[2], float(lex[i]))
+        doc_ids = list(best)
+        signals = np.asarray([best[d][1:] for d in doc_ids], dtype=np.float64).reshape(
+            len(doc_ids), len(SIGNALS)
+        )
+        return Candidates(doc_ids, signals, [best[d][0] for d in doc_ids], vector)
 
     @staticmethod
     def _more_of_documents(
@@ -369,7 +453,7 @@ class Retriever:
     @staticmethod
     def _resource_boost(snap: Snapshot, query: str, fused: np.ndarray, rows: np.ndarray) -> None:
         """Raise, in place, candidates whose type or title is the kind of resource asked for."""
-        asked = {w: t for w in words(query) if (t := RESOURCE_WORDS.get(w))}
+        asked = _asked_resources(query)
         if not asked:
             return
         for i in rows:

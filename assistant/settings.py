@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     )
     chunk_overlap_tokens: int = Field(30, description="Overlap between chunks, in model tokens.")
     top_k: int = Field(5, description="Passages retrieved per question.")
+    ranking: bool = Field(
+        True,
+        description="Rank documents with the model fitted on labelled questions "
+        "(assistant/resources/ranking-<model>.json) when there is one; off: by the fused score.",
+    )
     lexical_weight: float = Field(
         0.7, description="Weight of the Dutch BM25 score in the hybrid fusion (dense gets 1 - w)."
     )
