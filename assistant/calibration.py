@@ -131,7 +131,7 @@ def ranking(
                 docs.append(tuple(sorted(relevant)))
                 groups.append(file)
                 keys.append(case.key)
-        examples = Examples(np.vstack(vectors), docs, groups, keys)
+        examples = Examples.of(np.vstack(vectors), docs, groups, keys)
         model = fit_ranking(questions, examples, model_name)
         model.figures["training_files"] = sorted(train)
         return model
