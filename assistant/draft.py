@@ -30,7 +30,7 @@ from .compose import (
 from .contact import without_placeholders
 from .mail import Email, greeting_name, read_email
 from .retrieval import DocumentInfo
-from .text import STOPWORDS, sentences
+from .text import STOPWORDS, sentences, words
 
 if TYPE_CHECKING:
     from .pipeline import Assistant
@@ -209,7 +209,7 @@ class DraftWriter:
         order = {w: i for i, w in enumerate(re.findall(r"[\wÀ-ÿ'-]+", text))}
         return sorted((w for _, w in best), key=lambda w: order.get(w, 0))
 
-    def query(self, question: str, mail: Email, lead: str = "") -> str:
+    def query(self, question: str, mail: Email, lead: str = "", keep_common: bool = False) -> str:
         """The question central, with a few specialised words of the sentence it leans on.
 
         Words that would only dilute it are left out: the e-mail's personal data, and words
@@ -229,7 +229,7 @@ class DraftWriter:
             lead = f"{lead} {follow}".strip()
         question = REASON_CLAUSE.split(question, maxsplit=1)[0]
         question = OPENER.sub("", question)
-        question = self._focus(question, mail)
+        question = self._focus(question, mail, keep_common=keep_common)
         own = set(retriever.terms(question))
         if len(own) > MAX_QUESTION_TERMS:
             question = " ".join(self._rarest(question, MAX_QUESTION_TERMS))
@@ -241,10 +241,13 @@ class DraftWriter:
             extra = self._rarest(self._focus(lead, mail, True), n, exclude=own)
         return " ".join([question, *extra]).strip()
 
-    def _focus(self, text: str, mail: Email, specialised: bool = False) -> str:
+    def _focus(
+        self, text: str, mail: Email, specialised: bool = False, keep_common: bool = False
+    ) -> str:
         """The text without the e-mail's personal data and without words that are common in
         Dutch but unknown to the corpus; `specialised` also drops common words the corpus knows
-        (story words used as context must name the topic, like "vermijdend", not "gesprek")."""
+        (story words used as context must name the topic, like "vermijdend", not "gesprek");
+        `keep_common` drops only the personal data."""
         from wordfreq import zipf_frequency
 
         personal = {p.lower() for p in mail.personal}
@@ -256,7 +259,7 @@ class DraftWriter:
                 continue
             if word.endswith("'s") and retriever.terms(word[:-2]):  # "baby's" -> "baby"
                 token = word = word[:-2]
-            if word and word not in STOPWORDS:
+            if word and word not in STOPWORDS and not keep_common:
                 common = zipf_frequency(word, "nl") >= self.common_zipf
                 if common and (specialised or not retriever.terms(word)):
                     continue
@@ -285,8 +288,17 @@ class DraftWriter:
             Section(q, self.query(q, mail, lead), Answer("", "no_answer", ""))
             for q, lead in zip(questions, leads, strict=False)
         ]
-        for section in sections:
+        for section, lead in zip(sections, leads, strict=False):
             section.answer = self.assistant.ask(section.query, urgency=False)  # judged above
+            # The search leaves out common words the corpus does not know ("medicijnen",
+            # "vakantiehuis", "stageplek"): they would dilute a question the corpus answers,
+            # but they may be what the question is about. So the question with those words
+            # must be answerable too.
+            plain = self.query(section.question, mail, lead, keep_common=True)
+            if section.answer.kind == "answer" and plain != section.query:
+                check = self.assistant.ask(plain, urgency=False)
+                if check.kind == "no_answer":
+                    section.answer = check
         answered = [s for s in sections if s.answer.kind == "answer" and s.answer.sources]
         sources: list[Source] = list(urgent.sources) if urgent is not None else []
         parts = [DRAFT_MARKER, self._greeting(mail)]
