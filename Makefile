@@ -5,7 +5,14 @@ PY     := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install index check run test bench lint clean
+.PHONY: install index check run test bench lint clean calibrate
+
+# Labelled questions the ranking and answerability models are fitted on (README: Ranking and
+# answerability). The blind tests/eval/fresh_* files are only scored on, never listed here.
+TRAIN_QUESTIONS := $(addprefix tests/eval/,calibration_questions.tsv heldout_questions.tsv \
+	extra_questions.tsv unseen_questions.tsv train_questions_pages.tsv \
+	train_questions_sources.tsv answerability_train.tsv calibration_followups.tsv \
+	heldout_followups.tsv unseen_followups.tsv)
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +43,9 @@ test: install
 
 bench: index
 	$(PY) bench/run.py
+
+calibrate: index
+	$(PY) -m assistant calibrate $(TRAIN_QUESTIONS) --heldout tests/eval/dev_questions.tsv
 
 lint: install
 	$(VENV)/bin/ruff check assistant tests bench webapp app.py ingest.py

@@ -136,7 +136,12 @@ def cmd_eval(args) -> int:
     assistant.ask("warm-up")  # load the model before the clock starts
     root = Path(settings.corpus_dir).resolve().parent
     status = 0
+    ranker = assistant.retriever.ranker
+    if args.own_examples_out:
+        assistant.cache = None  # answers depend on which examples vote
     for file in args.files:
+        if ranker is not None and args.own_examples_out:
+            ranker.holding_out(file)  # a training file: its own questions do not vote
         report = evaluate(assistant, read_cases(Path(file)), root, file)
         if args.json:
             print(_dump(report))
@@ -308,6 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true")
     p.add_argument("--verbose", action="store_true", help="toon de fouten")
+    p.add_argument(
+        "--own-examples-out",
+        action="store_true",
+        help="voor een trainingsbestand: de voorbeeldvragen uit dat bestand stemmen niet mee "
+        "(geef het pad zoals bij calibrate, bv. tests/eval/unseen_questions.tsv)",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("calibrate", help="antwoordbaarheid ijken op gelabelde vragen (TSV)")
