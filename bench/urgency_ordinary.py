@@ -34,6 +34,8 @@ QUESTION_FILES = [
     "answerability_train.tsv",
     "calibration_followups.tsv",
     "heldout_followups.tsv",
+    "train_questions_pages.tsv",
+    "train_questions_sources.tsv",
 ]
 EMAIL_SETS = [
     EVAL / "emails" / "calibration",
