@@ -190,8 +190,8 @@ def cmd_draft_eval(args) -> int:
 def cmd_calibrate(args) -> int:
     from .answerability import resource_path
     from .calibration import calibrate
-    from .ranking import resource_path as ranking_path
     from .evaluation import read_cases
+    from .ranking import resource_path as ranking_path
 
     settings = _settings()
     assistant = _assistant(settings)
@@ -202,7 +202,9 @@ def cmd_calibrate(args) -> int:
         assistant, train, heldout, settings.embedding_model, None if args.no_ranking else root
     )
     if ranker is not None:
-        print(f"Rangschikking voor {settings.embedding_model}: {ranker.figures['questions']} vragen")
+        print(
+            f"Rangschikking voor {settings.embedding_model}: {ranker.figures['questions']} vragen"
+        )
         for file, fig in ranker.figures["left_out_file"].items():
             print(
                 f"  {file} (zonder dit bestand gefit): juist@1 {fig['right_at_1']:.3f}, "

@@ -11,10 +11,9 @@ configured embedding model.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-
-from pathlib import Path
 
 from .answerability import AnswerabilityModel, features, fit, sentence_top
 from .evaluation import Case
@@ -125,7 +124,9 @@ def ranking(
                 labels = np.asarray([d in relevant for d in found.doc_ids])
                 if not labels.any():
                     continue
-                questions.append(LabelledQuestion(file, found.doc_ids, found.signals, labels, vector))
+                questions.append(
+                    LabelledQuestion(file, found.doc_ids, found.signals, labels, vector)
+                )
                 texts.append(query)
                 vectors.append(vector)
                 docs.append(tuple(sorted(relevant)))

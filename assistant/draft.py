@@ -30,7 +30,7 @@ from .compose import (
 from .contact import without_placeholders
 from .mail import Email, greeting_name, read_email
 from .retrieval import DocumentInfo
-from .text import STOPWORDS, sentences, words
+from .text import STOPWORDS, sentences
 
 if TYPE_CHECKING:
     from .pipeline import Assistant

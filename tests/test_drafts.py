@@ -319,3 +319,20 @@ def test_an_email_touching_abuse_in_general_gets_a_note_for_the_helpdesk_not_an_
     assert marker == DRAFT_MARKER and note.startswith("[LET OP:") and "mishandeling" in note
     assert draft.kind != "urgent" and "Dit klinkt ernstig" not in draft.text
     assert draft.text.split("\n\n")[1] == "Beste Sanne,"
+
+
+def test_a_question_is_judged_with_the_common_words_the_search_leaves_out(seed_assistant):
+    """The search drops common words the corpus does not know ("medicijnen"): they would only
+    dilute a question it answers. But they can be the topic, so answerability also sees them."""
+    from assistant.draft import DraftWriter
+
+    text = (
+        "Hallo,\n\nIk vraag me af of er medicijnen zijn die helpen bij hechtingsproblemen?"
+        "\n\nGroet,\nWouter"
+    )
+    mail = read_email(text)
+    writer = DraftWriter(seed_assistant)
+    question = mail.questions[0]
+    assert "medicijnen" not in writer.query(question, mail)
+    assert "medicijnen" in writer.query(question, mail, keep_common=True)
+    assert seed_assistant.draft(text).kind == "no_answer"

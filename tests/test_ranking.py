@@ -108,7 +108,9 @@ def test_each_backend_has_a_fitted_ranking_model(model):
 
 
 def test_retrieval_ranks_documents_by_probability(seed_assistant):
-    retrieval = seed_assistant.retriever.search("mijn cliënt klampt zich vast en is boos als ik wegga")
+    retrieval = seed_assistant.retriever.search(
+        "mijn cliënt klampt zich vast en is boos als ik wegga"
+    )
     scores = [p.score for p in retrieval.passages]
     assert scores == sorted(scores, reverse=True) and 0.0 <= scores[-1] <= scores[0] <= 1.0
     assert retrieval.vote.docs and retrieval.passages[0].doc_id in retrieval.vote.docs
@@ -126,7 +128,7 @@ def test_without_the_ranking_model_retrieval_falls_back_to_the_fused_score(seed_
 
 
 def test_a_named_source_beats_questions_that_only_share_the_template(seed_assistant):
-    """"Is er een boek van Bartiméus ...?" shares its form with many "is er een boek over
+    """A question like "Is er een boek van Bartiméus ...?" shares its form with many "is er een boek over
     hechting?" examples; centring the example vectors lets the name decide."""
     retrieval = seed_assistant.retriever.search("Is er een boek van Bartiméus over hechting?")
     assert retrieval.passages[0].doc_id == "bartimeus-boek-vertrouwensrelatie"
