@@ -128,8 +128,8 @@ def test_without_the_ranking_model_retrieval_falls_back_to_the_fused_score(seed_
 
 
 def test_a_named_source_beats_questions_that_only_share_the_template(seed_assistant):
-    """A question like "Is er een boek van Bartiméus ...?" shares its form with many "is er een boek over
-    hechting?" examples; centring the example vectors lets the name decide."""
+    """A question like "Is er een boek van Bartiméus ...?" shares its form with many "is er
+    een boek over hechting?" examples; centring the example vectors lets the name decide."""
     retrieval = seed_assistant.retriever.search("Is er een boek van Bartiméus over hechting?")
     assert retrieval.passages[0].doc_id == "bartimeus-boek-vertrouwensrelatie"
 
