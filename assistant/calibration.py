@@ -90,16 +90,21 @@ def calibrate(
     return model, reports, ranker
 
 
-def relevant_documents(assistant, case: Case, corpus_root: Path) -> set[str]:
-    """The indexed documents whose text holds one of the case's expected phrases."""
-    phrases = [p for p in case.expected.split("|") if p]
-    out = set()
+def document_texts(assistant, corpus_root: Path) -> dict[str, str]:
+    """Each indexed document's file text, non-breaking spaces as spaces."""
+    out = {}
     for doc in assistant.retriever.documents():
         path = corpus_root / doc.path
-        text = path.read_text(encoding="utf-8").replace("\u00a0", " ") if path.is_file() else ""
-        if any(p in text for p in phrases):
-            out.add(doc.id)
+        out[doc.id] = (
+            path.read_text(encoding="utf-8").replace("\u00a0", " ") if path.is_file() else ""
+        )
     return out
+
+
+def relevant_documents(case: Case, texts: dict[str, str]) -> set[str]:
+    """The documents whose text holds one of the case's expected phrases."""
+    phrases = [p for p in case.expected.split("|") if p]
+    return {doc for doc, text in texts.items() if any(p in text for p in phrases)}
 
 
 def ranking(
@@ -109,12 +114,13 @@ def ranking(
     becomes an example question that votes at run time."""
     previous, assistant.retriever.ranker = assistant.retriever.ranker, None
     try:
-        questions, texts, vectors, docs, groups, keys = [], [], [], [], [], []
+        texts = document_texts(assistant, corpus_root)
+        questions, vectors, docs, groups, keys = [], [], [], [], []
         for file, cases in train.items():
             for case in cases:
                 if case.expected in ("NO_ANSWER", "URGENT"):
                     continue
-                relevant = relevant_documents(assistant, case, corpus_root)
+                relevant = relevant_documents(case, texts)
                 if not relevant:
                     continue  # its text left the corpus: nothing to learn from
                 query = assistant.retrieval_query(case.question, list(case.history))
@@ -127,7 +133,6 @@ def ranking(
                 questions.append(
                     LabelledQuestion(file, found.doc_ids, found.signals, labels, vector)
                 )
-                texts.append(query)
                 vectors.append(vector)
                 docs.append(tuple(sorted(relevant)))
                 groups.append(file)

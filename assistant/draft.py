@@ -294,8 +294,10 @@ class DraftWriter:
             # "vakantiehuis", "stageplek"): they would dilute a question the corpus answers,
             # but they may be what the question is about. So the question with those words
             # must be answerable too.
+            if section.answer.kind != "answer":
+                continue
             plain = self.query(section.question, mail, lead, keep_common=True)
-            if section.answer.kind == "answer" and plain != section.query:
+            if plain != section.query:
                 check = self.assistant.ask(plain, urgency=False)
                 if check.kind == "no_answer":
                     section.answer = check

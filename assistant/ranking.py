@@ -112,16 +112,6 @@ class Examples:
                 out.keys[key] = out.keys.get(key, 0.0) + float(w)
         return out
 
-    def votes(
-        self,
-        vector: Sequence[float],
-        k: int = K_NEIGHBOURS,
-        temperature: float = TEMPERATURE,
-        exclude_group: str | None = None,
-    ) -> dict[str, float]:
-        """Each document's share of the vote."""
-        return self.vote(vector, k, temperature, exclude_group).docs
-
     def pack(self) -> dict:
         rows = np.asarray(self.vectors, dtype="<f2")
         return {
@@ -243,7 +233,7 @@ def fit(
     from sklearn.linear_model import LogisticRegression
 
     def matrix(q: LabelledQuestion, exclude: str) -> np.ndarray:
-        votes = examples.votes(q.vector, k, temperature, exclude_group=exclude)
+        votes = examples.vote(q.vector, k, temperature, exclude_group=exclude).docs
         return doc_features(q.signals, np.asarray([votes.get(d, 0.0) for d in q.doc_ids]))
 
     rows = [matrix(q, q.group) for q in questions]

@@ -99,7 +99,6 @@ class Candidates:
     doc_ids: list[str]
     signals: np.ndarray  # (documents, len(SIGNALS))
     rows: list[int]  # each document's best chunk by the fused score
-    vector: list[float] | None
 
 
 @dataclass
@@ -141,6 +140,12 @@ class Snapshot:
 def _asked_resources(query: str) -> dict[str, str]:
     """The resource words of a question ("boek", "app") and the document types they mean."""
     return {w: t for w in words(query) if (t := RESOURCE_WORDS.get(w))}
+
+
+def _is_asked_kind(meta: dict, asked: dict[str, str]) -> bool:
+    """Whether a chunk's document is the kind of resource the question asks for."""
+    title = meta.get("title", "").lower()
+    return meta.get("type") in asked.values() or any(w in title for w in asked)
 
 
 def lexical_text(meta: dict, text: str) -> str:
@@ -340,7 +345,7 @@ class Retriever:
         candidates = self._candidates(fused, 40 * k)
         vote = Vote()
         if self.ranker is not None and vector is not None:
-            found = self._signals(snap, query, fused, lex, dense, candidates, vector)
+            found = self._signals(snap, query, fused, lex, dense, candidates)
             vote = self.ranker.vote(vector)
             probability = self.ranker.rank(found.doc_ids, found.signals, vote)
             best = np.argsort(-probability, kind="stable")[:k]
@@ -366,7 +371,7 @@ class Retriever:
         k = self.top_k
         fused, lex, dense, vector = self._scores(snap, query, k, vector)
         rows = self._candidates(fused, 40 * k)
-        return self._signals(snap, query, fused, lex, dense, rows, vector)
+        return self._signals(snap, query, fused, lex, dense, rows)
 
     def _scores(self, snap: Snapshot, query: str, k: int, vector: list[float] | None):
         """Fused, BM25 and dense scores of every chunk (dense NaN outside the dense pool)."""
@@ -395,7 +400,6 @@ class Retriever:
         lex: np.ndarray,
         dense: np.ndarray,
         rows: np.ndarray,
-        vector: list[float] | None,
     ) -> Candidates:
         """Per document among the candidate chunks: best dense, best BM25, resource kind.
         A document outside the dense pool gets the pool's lowest similarity."""
@@ -410,10 +414,7 @@ class Retriever:
             d = float(dense[i]) if np.isfinite(dense[i]) else floor
             entry = best.get(meta["doc_id"])
             if entry is None:
-                title = meta.get("title", "").lower()
-                kind = bool(asked) and (
-                    meta.get("type") in asked.values() or any(w in title for w in asked)
-                )
+                kind = bool(asked) and _is_asked_kind(meta, asked)
                 best[meta["doc_id"]] = [int(i), d, float(lex[i]), float(kind)]
             else:
                 if fused[i] > fused[entry[0]]:
@@ -423,7 +424,7 @@ class Retriever:
         signals = np.asarray([best[d][1:] for d in doc_ids], dtype=np.float64).reshape(
             len(doc_ids), len(SIGNALS)
         )
-        return Candidates(doc_ids, signals, [best[d][0] for d in doc_ids], vector)
+        return Candidates(doc_ids, signals, [best[d][0] for d in doc_ids])
 
     @staticmethod
     def _more_of_documents(
@@ -457,11 +458,7 @@ class Retriever:
         if not asked:
             return
         for i in rows:
-            meta = snap.chunks.metadatas[i]
-            title = meta.get("title", "").lower()
-            if fused[i] > 0 and (
-                meta.get("type") in asked.values() or any(w in title for w in asked)
-            ):
+            if fused[i] > 0 and _is_asked_kind(snap.chunks.metadatas[i], asked):
                 fused[i] += RESOURCE_BOOST
 
     @staticmethod
