@@ -47,6 +47,12 @@ SPECIFIC_CLIENT = (
     "Je vraag gaat over een bepaalde cliënt. Dit is algemene informatie. Bespreek de situatie "
     "van je cliënt met het expertiseteam of met de gedragsdeskundige van je team."
 )
+# The same advice for a parent or relative, who has no team of their own.
+SPECIFIC_FAMILY = (
+    "Je vraag gaat over iemand uit je eigen gezin of familie. Dit is algemene informatie. "
+    "Bespreek de situatie met de begeleiders of de zorgaanbieder van je kind of familielid, of "
+    "neem contact op met het expertiseteam."
+)
 EMPTY_QUESTION = "Stel je vraag over hechting, dan zoek ik het antwoord in onze informatie."
 TOO_LONG = (
     "Je vraag is erg lang ({length} tekens). Stel een korte vraag van hooguit {limit} tekens. "
@@ -370,7 +376,7 @@ class Composer:
         if sources:
             parts.append(self.sources_block(sources))
         if route.specific_client:
-            parts.append(SPECIFIC_CLIENT)
+            parts.append(specific_advice(route))
         block = self.contact_block(contact)
         parts += ["---", block]
         return Answer(question, "answer", "\n\n".join(parts), sources, block, body)
@@ -406,7 +412,7 @@ class Composer:
         if sources:
             parts_out.append(self.sources_block(sources))
         if route.specific_client:
-            parts_out.append(SPECIFIC_CLIENT)
+            parts_out.append(specific_advice(route))
         block = self.contact_block(contact)
         parts_out += ["---", block]
         text = "\n\n".join(parts_out)
@@ -438,7 +444,7 @@ class Composer:
     ) -> Answer:
         parts = [NO_ANSWER, *self.scope(documents or [])]
         if route.specific_client:
-            parts.append(SPECIFIC_CLIENT)
+            parts.append(specific_advice(route))
         parts.append(NO_ANSWER_NEXT)
         block = self.contact_block(contact)
         parts += ["---", block]
@@ -495,6 +501,11 @@ class Composer:
         """A fixed message (empty or over-long input) that still ends with the contact block."""
         block = Composer.contact_block(contact)
         return Answer(question, "no_answer", f"{text}\n\n---\n\n{block}", [], block, text)
+
+
+def specific_advice(route: Route) -> str:
+    """General information about one person: discuss it with the people who know them."""
+    return SPECIFIC_FAMILY if route.family else SPECIFIC_CLIENT
 
 
 def _enumerate(items: list[str]) -> str:

@@ -20,6 +20,7 @@ from .compose import (
     LEAD_IN_RESOURCE,
     SOURCES_HEADING,
     SPECIFIC_CLIENT,
+    SPECIFIC_FAMILY,
     TYPE_LABELS,
     URGENT_AFTER,
     URGENT_LEAD,
@@ -400,7 +401,7 @@ class DraftWriter:
 
 
 # -- text helpers ----------------------------------------------------------------------------
-_FIXED = {LEAD_IN, LEAD_IN_RESOURCE, SPECIFIC_CLIENT, URGENT_AFTER, "---"}
+_FIXED = {LEAD_IN, LEAD_IN_RESOURCE, SPECIFIC_CLIENT, SPECIFIC_FAMILY, URGENT_AFTER, "---"}
 
 
 def _strip(markdown: str, answer: Answer) -> str:

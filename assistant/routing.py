@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .answerability import AnswerabilityJudge
+from .mail import FAMILY_ROLES, role_of
 from .retrieval import Retrieval
 from .text import fold
 from .urgency import Urgency, UrgencyDetector
@@ -38,10 +39,18 @@ class Route:
     referral: list[str] = field(default_factory=list)
     # Urgent because an unambiguous pattern matched (not the classifier alone).
     by_rule: bool = False
+    # The asker writes about their own child or relative (a parent, not a professional): the
+    # advice then points to the person's own care providers instead of "your team".
+    family: bool = False
 
 
 def is_specific_client(text: str) -> bool:
     return bool(SPECIFIC_CLIENT.search(fold(text)))
+
+
+def is_family(text: str) -> bool:
+    """The writer is a parent, foster parent or relative of the person asked about."""
+    return role_of(text) in FAMILY_ROLES
 
 
 class Router:
@@ -62,7 +71,7 @@ class Router:
     ) -> Route:
         """Complete a non-urgent first decision once the passages are known."""
         kind: Kind = "answer" if self.answerable(retrieval, best_sentence) else "no_answer"
-        return Route(kind, [], first.specific_client, first.referral)
+        return Route(kind, [], first.specific_client, first.referral, family=first.family)
 
     def assess(self, text: str, vector: Sequence[float] | None = None) -> Urgency:
         return self.urgency.assess(text, vector)
@@ -72,11 +81,12 @@ class Router:
     ) -> Route:
         """`vector`: the text's own query embedding, when the caller already has it."""
         specific = is_specific_client(text)
+        family = specific and is_family(text)
         urgency = self.assess(text, vector)
         if urgency.level == "urgent":
             by_rule = any(r.startswith("rule ") for r in urgency.reasons)
-            return Route("urgent", urgency.categories, specific, by_rule=by_rule)
+            return Route("urgent", urgency.categories, specific, by_rule=by_rule, family=family)
         referral = urgency.categories if urgency.level == "soft" else []
         if retrieval is None or not self.answerable(retrieval):
-            return Route("no_answer", [], specific, referral)
-        return Route("answer", [], specific, referral)
+            return Route("no_answer", [], specific, referral, family=family)
+        return Route("answer", [], specific, referral, family=family)

@@ -194,6 +194,17 @@ def test_a_question_about_a_specific_client_gets_the_advice_to_consult_the_team(
     assert "Bespreek de situatie van je cliënt met het expertiseteam" in answer.answer
 
 
+def test_a_parent_asking_about_their_own_child_is_not_sent_to_a_team_they_do_not_have(
+    seed_assistant,
+):
+    answer = seed_assistant.ask(
+        "Mijn dochter is net verhuisd naar een woongroep, hoe gaat dat met haar hechting?"
+    )
+    assert answer.kind == "answer"
+    assert "zorgaanbieder van je kind of familielid" in answer.answer
+    assert "gedragsdeskundige van je team" not in answer.answer
+
+
 def test_resource_questions_name_the_resource_and_what_it_is_for(seed_assistant):
     answer = seed_assistant.ask("Is er een spel over mentaliseren voor mensen met LVB?")
     assert answer.sources[0].id == "jij-en-ik-serious-game"
