@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .answerability import AnswerabilityModel, features, fit, sentence_top
-from .evaluation import Case
+from .evaluation import SPECIAL, Case
 from .ranking import Examples, LabelledQuestion, RankingModel
 from .ranking import fit as fit_ranking
 
@@ -33,7 +33,7 @@ class HeldOutFigures:
 def case_features(assistant, cases: list[Case]) -> tuple[np.ndarray, np.ndarray]:
     rows, labels = [], []
     for case in cases:
-        if case.expected == "URGENT":
+        if case.expected in ("URGENT", "SMALLTALK"):
             continue
         query = assistant.retrieval_query(case.question, list(case.history))
         retrieval = assistant.retriever.search(query)
@@ -118,7 +118,7 @@ def ranking(
         questions, vectors, docs, groups, keys = [], [], [], [], []
         for file, cases in train.items():
             for case in cases:
-                if case.expected in ("NO_ANSWER", "URGENT"):
+                if case.expected in SPECIAL:
                     continue
                 relevant = relevant_documents(case, texts)
                 if not relevant:

