@@ -2,6 +2,7 @@
 
 import pytest
 
+from assistant.compose import CONVERSATION
 from assistant.conversation import (
     MAX_MISROUTED,
     RESOURCES,
@@ -11,7 +12,6 @@ from assistant.conversation import (
     train,
     weights_name,
 )
-from assistant.compose import CONVERSATION
 
 
 @pytest.mark.parametrize(
