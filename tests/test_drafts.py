@@ -301,7 +301,7 @@ def test_corpus_text_is_quoted_as_it_stands_even_where_it_shares_a_word_with_the
     never from a quoted corpus sentence that happens to contain it."""
     draft = seed_assistant.draft(
         "Goedemiddag,\n\nWij wonen sinds kort in Nederland. Onze zoon is slechtziend en heeft "
-        "een meervoudige beperking. Is er een boek van Bartiméus over hechting?\n\n"
+        "een meervoudige beperking. Voor wie is Bartiméus er eigenlijk?\n\n"
         "Met vriendelijke groet,\nPeter Jansen\n06-30127788"
     )
     assert "Bartiméus is er voor alle mensen in Nederland die slechtziend" in draft.text
