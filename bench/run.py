@@ -221,14 +221,14 @@ def baseline(assistant: Assistant, embedder: Embedder, data: Path) -> dict:
 
 
 def quality(assistant: Assistant) -> dict:
-    """The project's eval on the dev questions, the unseen set of 2026-11-28 (training data
-    since 2026-11-29: ranked with its own file's examples held out) and the blind set of
-    2026-11-29 (never trained on)."""
+    """The project's eval on the dev questions, the fresh set of 2026-11-29 (training data since
+    that evening: ranked with its own file's examples held out) and blind set 3 (never trained
+    on)."""
     from assistant.evaluation import evaluate
 
     out = {}
     ranker = assistant.retriever.ranker
-    for name in ("dev_questions", "unseen_questions", "fresh_questions"):
+    for name in ("dev_questions", "fresh_questions", "blind_questions"):
         path = EVAL / f"{name}.tsv"
         if not path.exists():
             continue

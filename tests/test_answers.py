@@ -252,16 +252,16 @@ def test_an_urgent_email_draft_leads_with_the_referral(seed_assistant):
 
 
 # dev: the shared dev file. Its one refusal ("Welk werkboek heeft Bartiméus gemaakt?") is within
-# the answerability model's calibrated 3% false refusals, so right@3 is 31/32. fresh: the blind
-# set of 2026-11-29, never trained on; a regression guard just below what it measured when
-# first scored (right@1 0.933, right@3 0.967, key sentence 0.922, 3 urgent false alarms).
+# the answerability model's calibrated 3% false refusals, so right@3 is 31/32. blind: blind set 3
+# (evening of 2026-11-29), never trained on; a regression guard just below what it measured when
+# first scored (right@1 0.902, right@3 0.963, key sentence 0.915, 2 urgent false alarms).
 @pytest.mark.parametrize(
     ("file", "targets"),
     [
         ("dev_questions.tsv", {"right_at_1": 0.90, "right_at_3": 0.96, "false_alarms": 0}),
         (
-            "fresh_questions.tsv",
-            {"right_at_1": 0.90, "right_at_3": 0.94, "key": 0.85, "false_alarms": 3},
+            "blind_questions.tsv",
+            {"right_at_1": 0.88, "right_at_3": 0.95, "key": 0.88, "false_alarms": 2},
         ),
     ],
 )
@@ -275,6 +275,7 @@ def test_evaluation_meets_the_quality_targets(seed_assistant, file, targets):
     assert report.urgent_recall == 1.0
     assert report.urgent_false_positives <= targets["false_alarms"]
     assert report.contact_present == 1.0
+    assert report.smalltalk_recognised == 1.0
 
 
 def test_ask_json_contract(seed_settings, seed_report):
