@@ -68,7 +68,8 @@ CONVERSATION = {
         "advies: daarvoor kun je het expertiseteam zelf bereiken."
     ),
     "ontevreden": (
-        "Sorry dat dit antwoord je niet verder helpt. Probeer je vraag anders te stellen, "
+        "Sorry dat dit antwoord je niet verder helpt. Ik laat alleen zinnen uit onze informatie "
+        "zien en kan die niet zelf korter of anders zeggen. Probeer je vraag anders te stellen, "
         "bijvoorbeeld met wat meer woorden over wat je wilt weten. Of neem contact op met het "
         "expertiseteam: zij denken graag met je mee."
     ),

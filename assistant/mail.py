@@ -560,6 +560,12 @@ def find_questions(
     return questions, " ".join(context), leads
 
 
+def asks_something(text: str) -> bool:
+    """The text asks a question or for information ("Wat betekent dat?", "Ik zoek iets over
+    ..."), rather than only telling what happens ("Hij ligt op de grond en reageert niet!")."""
+    return bool(find_questions(_sentences(text))[0])
+
+
 # Words that point back to the story ("met zo'n kind", "heeft dit ...").
 POINTS_BACK = re.compile(r"\b(zo'n|zulke|zulk|dit|deze|dat|daar\w*|hier\w+|zoiets)\b")
 _BACK_REFERENCE = re.compile(

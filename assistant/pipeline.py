@@ -14,6 +14,7 @@ from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
 from .conversation import ConversationDetector
 from .embeddings import Embedder, make_embedder
 from .llm import Writer, make_chat
+from .mail import asks_something
 from .ranking import RankingModel
 from .ranking import resource_path as ranking_path
 from .retrieval import DocumentInfo, Retrieval, Retriever, Similarity
@@ -191,8 +192,11 @@ class Assistant:
         # Urgent is decided before anything else.
         first = self.router.route(question, None, vector) if urgency else Route("answer")
         if first.kind == "urgent":
+            # The classifier alone judged it urgent: a question about hechting in it still gets
+            # its answer below the referral. A text that asks nothing ("hij ligt op de grond en
+            # reageert niet!") gets the referral alone, not the nearest page.
             ordinary = None
-            if not first.by_rule and len(question) <= MAX_QUESTION:
+            if not first.by_rule and len(question) <= MAX_QUESTION and asks_something(question):
                 retrieval, similarity, route = self._retrieve(question, Route("answer"), vector)
                 if route.kind == "answer":
                     ordinary = self.composer.answer(question, route, retrieval, None, similarity)
