@@ -24,7 +24,7 @@ LINK_LABELS = ("social media", "website", "web", "links", "internet")
 
 DEFAULT_TEAM = "het expertiseteam hechting"
 # While every way to reach the team is still a placeholder.
-NO_CONTACT_DETAILS = "Vraag je leidinggevende hoe je {team} bereikt."
+NO_CONTACT_DETAILS = "Vraag je leidinggevende of je zorgaanbieder hoe je {team} bereikt."
 
 
 @dataclass

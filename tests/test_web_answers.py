@@ -53,6 +53,23 @@ def test_the_contact_is_one_short_line_and_the_full_block_only_where_it_helps(
     assert "Kunnen we je helpen? Je kunt ons bereiken" not in html or full_block
 
 
+@pytest.mark.parametrize(
+    ("question", "advice"),
+    [
+        ("Mijn cliënt Jan is veilig gehecht, wat betekent dat?", "gedragsdeskundige van je team"),
+        ("Mijn zoon is veilig gehecht, wat betekent dat?", "zorgaanbieder van je kind"),
+        ("Wat is veilige gehechtheid?", None),
+    ],
+)
+def test_a_question_about_one_person_shows_the_advice_that_fits_the_asker(chat, question, advice):
+    html, turn = answer_html(chat, question)
+    assert turn["kind"] == "answer"
+    if advice is None:
+        assert "class='advies'" not in html
+    else:
+        assert "class='advies'" in html and advice in html
+
+
 def test_an_answer_is_rendered_from_its_fields_without_the_markdown_sources_list(chat):
     html, turn = answer_html(chat, "Wat is hechting?")
     assert "**Bronnen**" not in html and "**" not in html

@@ -82,12 +82,13 @@ class Turn:
     """One question and its answer, as the session keeps it (stored as a dict in gr.State)."""
 
     question: str
-    kind: str = "wacht"  # answer | no_answer | urgent | fout | wacht
+    kind: str = "wacht"  # answer | no_answer | urgent | conversation | fout | wacht
     body: str = ""
     sources: list = dataclasses.field(default_factory=list)
     referral: str = ""
     referral_lines: str = ""  # an urgent answer's referrals (in the banner while it is newest)
     full_contact: bool = False
+    advice: str = ""  # about one person: discuss it with the team (or, for a parent, the carers)
     rating: str = ""  # "op" | "neer"
     feedback_id: int | None = None
     comment_sent: bool = False
@@ -147,6 +148,8 @@ class ChatPage:
             render.markdown_lite(t["body"], cite_prefix=str(i), phones=t["kind"] == "urgent")
         )
         pieces.append(render.sources_html(t["sources"], str(i)))
+        if t.get("advice"):
+            pieces.append(f"<p class='advies'>{render.esc(t['advice'])}</p>")
         if t.get("full_contact"):
             pieces.append(render.contact_full_html(contact))
         else:
@@ -236,6 +239,7 @@ class ChatPage:
             "sources": [dataclasses.asdict(s) for s in getattr(answer, "sources", [])],
             "referral": getattr(answer, "referral", "") or "",
             "full_contact": kind == "no_answer" or render.about_a_client(answer),
+            "advice": render.advice(answer),
         }
 
     def _log(self, answer) -> None:

@@ -10,8 +10,8 @@ import html
 import re
 from collections.abc import Iterable
 
-from assistant.compose import SOURCES_HEADING, SPECIFIC_CLIENT, TYPE_LABELS
-from assistant.contact import ContactInfo
+from assistant.compose import SOURCES_HEADING, SPECIFIC_CLIENT, SPECIFIC_FAMILY, TYPE_LABELS
+from assistant.contact import NO_CONTACT_DETAILS, ContactInfo
 
 # Phone numbers in referral and contact text: the short emergency numbers and Dutch numbers
 # with 10 digits (0800/0900 numbers may be shorter). Not part of a web address ("113.nl").
@@ -90,11 +90,17 @@ def answer_body(answer) -> str:
     return "\n\n".join(kept)
 
 
+def advice(answer) -> str:
+    """The advice for a question about one person ("Bespreek de situatie ..."), or ""."""
+    text = getattr(answer, "answer", "") or ""
+    return next((a for a in (SPECIFIC_CLIENT, SPECIFIC_FAMILY) if a in text), "")
+
+
 def about_a_client(answer) -> bool:
     flag = getattr(answer, "specific_client", None)
     if flag is not None:
         return bool(flag)
-    return SPECIFIC_CLIENT in (getattr(answer, "answer", "") or "")
+    return bool(advice(answer))
 
 
 def contact_short_html(contact: ContactInfo) -> str:
@@ -132,7 +138,7 @@ def contact_full_html(contact: ContactInfo) -> str:
     if items:
         parts.append(f"<ul>{''.join(items)}</ul>")
     else:
-        parts.append(f"<p>Vraag je leidinggevende hoe je {esc(contact.team)} bereikt.</p>")
+        parts.append(f"<p>{esc(NO_CONTACT_DETAILS.format(team=contact.team))}</p>")
     parts.append("</div>")
     return "".join(parts)
 

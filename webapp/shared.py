@@ -62,6 +62,7 @@ footer, .nav-holder {display: none !important;}
 .antwoord.fout {border-color: #8a6d00; background: #fffbe6;}
 .verwijzing {border-left: 4px solid var(--hechting-urgent); background: #fdecec; padding: .4rem .7rem;
   margin: .4rem 0;}
+.advies {border-left: 4px solid #5b6b7f; background: #f3f5f8; padding: .4rem .7rem; margin: .4rem 0;}
 .bronlink {font-size: .85em; text-decoration: underline;}
 .bronnen {margin-top: .6rem; border-top: 1px solid #dde1e6; padding-top: .4rem;}
 .bronnen-kop {font-weight: 700; margin: .2rem 0 !important;}
