@@ -483,7 +483,7 @@ class Composer:
         """Referral lines first. `ordinary`, the cited answer to the question itself, follows
         them when the classifier alone judged the text urgent: a false alarm then still
         answers, and a real emergency still leads with the referral."""
-        chosen = fitting(referrals, route.situations)
+        chosen = fitting(referrals, route.situations, route.family)
         if not chosen:  # never leave an urgent answer without a number to call
             chosen = [d for d in referrals if "direct_gevaar" in d.situations] or referrals
         sources = []
@@ -508,10 +508,13 @@ class Composer:
 
     @staticmethod
     def with_referral(
-        answer: Answer, situations: list[str], referrals: list[DocumentInfo]
+        answer: Answer,
+        situations: list[str],
+        referrals: list[DocumentInfo],
+        family: bool = False,
     ) -> Answer:
         """Put a short referral line on top of an ordinary answer (a soft urgency signal)."""
-        chosen = fitting(referrals, situations)
+        chosen = fitting(referrals, situations, family)
         if not chosen or answer.kind == "urgent":
             return answer
         line = f"{REFERRAL_LEAD} {lead_sentence(chosen[0].text)}"
@@ -547,12 +550,20 @@ def _enumerate(items: list[str]) -> str:
     return f"{', '.join(items[:-1])} en {items[-1]}"
 
 
-def fitting(referrals: list[DocumentInfo], situations: list[str]) -> list[DocumentInfo]:
+def fitting(
+    referrals: list[DocumentInfo], situations: list[str], family: bool = False
+) -> list[DocumentInfo]:
     """The referral documents for these situations, the best fitting first.
 
     Situations come strongest first; a document fits a situation better the earlier that
     situation appears in its own `situaties` list; ties keep the corpus order (file names).
+    For a parent or relative (`family`), documents meant only for people who work in care
+    (`doelgroep: zorgverleners`) are left out, unless nothing else fits.
     """
+    if family:
+        for_everyone = [d for d in referrals if d.audience != "zorgverleners"]
+        if fitting(for_everyone, situations):
+            referrals = for_everyone
     rank = {s: i for i, s in enumerate(situations)}
 
     def key(item: tuple[int, DocumentInfo]) -> tuple[int, int, int]:

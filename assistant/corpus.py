@@ -40,7 +40,18 @@ SITUATIONS = (
     "uitbuiting",
 )
 REQUIRED = ("id", "title", "type")
-KNOWN_FIELDS = set(REQUIRED) | {"url", "summary", "tags", "updated", "situaties", "niet_citeren"}
+KNOWN_FIELDS = set(REQUIRED) | {
+    "url",
+    "summary",
+    "tags",
+    "updated",
+    "situaties",
+    "niet_citeren",
+    "doelgroep",
+}
+# Who a referral (spoed) document speaks to: everyone, or only people who work in care ("Werk
+# je in de zorg? Volg de meldcode ..."), which a parent asking about their own child does not get.
+AUDIENCES = ("iedereen", "zorgverleners")
 MAX_FILE_BYTES = 1_000_000
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Files curators may keep in corpus/ that are not documents.
@@ -158,6 +169,7 @@ class Document:
     # Sentences of the body that are never quoted as an answer (a page's opening hook, a
     # rhetorical question); curators list them under `niet_citeren`.
     not_quoted: tuple[str, ...] = field(default=())
+    audience: str = "iedereen"  # `doelgroep`, one of AUDIENCES
 
     @property
     def content_hash(self) -> str:
@@ -165,6 +177,8 @@ class Document:
         parts += [self.path, "|".join(self.situations), self.body]
         if self.not_quoted:
             parts.append("|".join(self.not_quoted))
+        if self.audience != "iedereen":
+            parts.append(self.audience)
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -309,6 +323,15 @@ def parse_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]
                         f"onbekende situatie '{s}' (kies uit: {', '.join(SITUATIONS)})",
                     )
                 )
+    audience = str(meta.get("doelgroep") or "iedereen").strip()
+    if audience not in AUDIENCES:
+        problems.append(
+            Problem(
+                rel,
+                _field_line(front_lines, "doelgroep"),
+                f"onbekende doelgroep '{audience}' (kies uit: {', '.join(AUDIENCES)})",
+            )
+        )
     body = normalise_text("\n".join(lines[end + 1 :]))
     if not body:
         problems.append(Problem(rel, end + 2, "de tekst onder de front matter is leeg"))
@@ -347,6 +370,7 @@ def parse_document(path: Path, rel: str) -> tuple[Document | None, list[Problem]
             updated=str(meta.get("updated") or ""),
             situations=tuple(str(s) for s in situations),
             not_quoted=tuple(not_quoted),
+            audience=audience,
         ),
         [],
     )

@@ -29,7 +29,7 @@ from .compose import (
     Source,
 )
 from .contact import without_placeholders
-from .mail import Email, greeting_name, read_email
+from .mail import FAMILY_ROLES, Email, greeting_name, read_email
 from .retrieval import DocumentInfo
 from .text import STOPWORDS, sentences
 
@@ -273,6 +273,7 @@ class DraftWriter:
         contact, referrals = self.assistant._reference()
         texts = TEXTS[mail.formal]
         route = self.assistant.router.route(f"{mail.subject}\n{mail.text}", None)
+        route.family = route.family or mail.role in FAMILY_ROLES  # no "Werk je in de zorg?"
         urgent = None
         if route.kind == "urgent":
             urgent = self.assistant.composer.urgent("", route, referrals, contact)

@@ -312,6 +312,7 @@ def _chunk_metadata(doc: Document, key: str, n: int, now: str) -> dict:
         "tags": ", ".join(doc.tags),
         "situations": ", ".join(doc.situations),
         "not_quoted": "\n".join(doc.not_quoted),
+        "audience": doc.audience,
         "updated": doc.updated,
         "chunk": n,
         "ingested_at": now,

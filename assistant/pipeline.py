@@ -206,11 +206,11 @@ class Assistant:
             answer = self.composer.conversation(
                 question, turn.label, contact, self.retriever.documents()
             )
-            return self.composer.with_referral(answer, first.referral, referrals)
+            return self.composer.with_referral(answer, first.referral, referrals, first.family)
         if len(question) > MAX_QUESTION:
             text = TOO_LONG.format(length=len(question), limit=MAX_QUESTION)
             answer = self.composer.message(question[:200], text, contact)
-            return self.composer.with_referral(answer, first.referral, referrals)
+            return self.composer.with_referral(answer, first.referral, referrals, first.family)
         history = [clean(h) for h in history if clean(h)]
         query = self.retrieval_query(question, history)
         retrieval, similarity, route = self._retrieve(
@@ -241,7 +241,8 @@ class Assistant:
 
     def _with_referral(self, answer: Answer, prepared: _Prepared) -> Answer:
         """A soft signal (abuse, violence, exploitation in general) puts a referral on top."""
-        return self.composer.with_referral(answer, prepared.route.referral, prepared.referrals)
+        route = prepared.route
+        return self.composer.with_referral(answer, route.referral, prepared.referrals, route.family)
 
     def draft(self, text: str | bytes) -> Draft:
         """A reply to an incoming e-mail (plain text or a whole .eml source) for the helpdesk

@@ -112,6 +112,7 @@ class DocumentInfo:
     ingested_at: str
     text: str  # the first chunk (whole document for contact and spoed types)
     situations: tuple[str, ...] = ()
+    audience: str = "iedereen"  # a referral only for people who work in care: "zorgverleners"
 
 
 @dataclass
@@ -262,6 +263,7 @@ class Retriever:
                     situations=tuple(
                         s.strip() for s in meta.get("situations", "").split(",") if s.strip()
                     ),
+                    audience=meta.get("audience", "") or "iedereen",
                 )
             else:
                 info.chunks += 1

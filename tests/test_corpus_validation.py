@@ -84,6 +84,12 @@ def problems_for(corpus):
             "---\nid: spoed-x\ntitle: T\ntype: spoed\n---\n\nBel 112.\n",
             "een spoeddocument heeft 'situaties' nodig",
         ),
+        (
+            "doelgroep.md",
+            "---\nid: doelgroep\ntitle: T\ntype: spoed\ndoelgroep: ouders\nsituaties:\n"
+            "- medisch\n---\n\nBel 112.\n",
+            ":5: onbekende doelgroep 'ouders'",
+        ),
     ],
 )
 def test_validation_reports_file_line_and_problem(mini_corpus, name, text, expected):

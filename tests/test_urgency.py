@@ -209,3 +209,18 @@ def test_an_urgent_story_with_a_question_about_hechting_also_gets_its_answer(see
     assert answer.kind == "urgent"
     assert answer.answer.index("113") < answer.answer.index(URGENT_ALSO)
     assert any(s.type != "spoed" for s in answer.sources)
+
+
+def test_a_parent_gets_no_referral_meant_only_for_people_who_work_in_care(seed_assistant):
+    """The meldcode and "ask your manager" lines start "Werk je in de zorg?" (doelgroep:
+    zorgverleners): a parent gets the referrals meant for everyone; a professional gets both."""
+    parent = seed_assistant.ask(
+        "Mijn dochter vertelde dat een begeleider haar heeft geslagen. Wat moet ik doen?"
+    )
+    staff = seed_assistant.ask(
+        "Mijn cliënt vertelde dat een collega hem heeft geslagen. Wat moet ik doen?"
+    )
+    assert parent.kind == staff.kind == "urgent"
+    assert "Werk je in de zorg?" not in parent.answer
+    assert any(s.id == "spoed-geweld-in-de-zorg" for s in parent.sources)
+    assert "Werk je in de zorg?" in staff.answer
