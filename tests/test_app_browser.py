@@ -106,6 +106,20 @@ def test_an_urgent_answer_shows_a_red_banner_with_tel_links_in_view(browser, app
     page.context.close()
 
 
+def test_the_question_box_stays_on_screen_as_the_conversation_grows(browser, app):
+    """On a phone with the keyboard open (about 420 px left) the box to type in stays visible."""
+    context = browser.new_context(viewport={"width": 390, "height": 420}, locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(app.url)
+    page.wait_for_selector("#vraag textarea")
+    questions = ("Wat is hechting?", "Wat is veilige gehechtheid?", "Wat doet de HiSense app?")
+    for q in questions * 2:
+        ask(page, q)
+        assert in_viewport(page, "#vraag textarea") and in_viewport(page, "#verstuur")
+    context.close()
+
+
 def test_each_new_answer_scrolls_into_view_at_its_start(page):
     for q in ("Wat is hechting?", "Wat is veilige gehechtheid?", "Wat doet de HiSense app?"):
         ask(page, q)

@@ -23,7 +23,7 @@ from webapp.shared import UNAVAILABLE
 
 A_CLIENT = SimpleNamespace(client=SimpleNamespace(host="127.0.0.1"))  # a gr.Request stand-in
 
-KINDS = {"answer", "no_answer", "urgent"}
+KINDS = {"answer", "no_answer", "urgent", "conversation"}
 
 
 def well_formed(answer) -> None:

@@ -39,6 +39,8 @@ def answer_html(chat: ChatPage, question: str) -> tuple[str, dict]:
         ("Wat is de hoofdstad van Australië?", "no_answer", True),
         ("Mijn cliënt Jan is veilig gehecht, wat betekent dat?", "answer", True),
         ("Mijn cliënt wil dood. Wat moet ik doen?", "urgent", False),
+        ("Dank je wel!", "conversation", False),
+        ("Wie ben jij eigenlijk?", "conversation", True),
     ],
 )
 def test_the_contact_is_one_short_line_and_the_full_block_only_where_it_helps(

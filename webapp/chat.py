@@ -238,7 +238,9 @@ class ChatPage:
             "body": without_placeholders(body),
             "sources": [dataclasses.asdict(s) for s in getattr(answer, "sources", [])],
             "referral": getattr(answer, "referral", "") or "",
-            "full_contact": kind == "no_answer" or render.about_a_client(answer),
+            "full_contact": kind == "no_answer"
+            or render.about_a_client(answer)
+            or render.asks_for_people(answer),
             "advice": render.advice(answer),
         }
 
@@ -317,7 +319,8 @@ class ChatPage:
             js_on_load=CONVERSATION_JS,
             apply_default_css=False,
         )
-        with gr.Row(equal_height=True):
+        # The input stays at the bottom of the screen while the conversation grows above it.
+        with gr.Row(equal_height=True, elem_id="invoer"):
             box = gr.Textbox(
                 label="Je vraag",
                 placeholder="Bijvoorbeeld: wat doet een vermijdend gehecht kind bij stress?",

@@ -10,7 +10,13 @@ import html
 import re
 from collections.abc import Iterable
 
-from assistant.compose import SOURCES_HEADING, SPECIFIC_CLIENT, SPECIFIC_FAMILY, TYPE_LABELS
+from assistant.compose import (
+    CONVERSATION,
+    SOURCES_HEADING,
+    SPECIFIC_CLIENT,
+    SPECIFIC_FAMILY,
+    TYPE_LABELS,
+)
 from assistant.contact import NO_CONTACT_DETAILS, ContactInfo
 
 # Phone numbers in referral and contact text: the short emergency numbers and Dutch numbers
@@ -94,6 +100,14 @@ def advice(answer) -> str:
     """The advice for a question about one person ("Bespreek de situatie ..."), or ""."""
     text = getattr(answer, "answer", "") or ""
     return next((a for a in (SPECIFIC_CLIENT, SPECIFIC_FAMILY) if a in text), "")
+
+
+def asks_for_people(answer) -> bool:
+    """A reply to "wie ben jij?" or "daar heb ik niks aan": the way to a person matters most."""
+    text = getattr(answer, "answer", "") or ""
+    return getattr(answer, "kind", "") == "conversation" and any(
+        CONVERSATION[k] in text for k in ("over_assistent", "ontevreden")
+    )
 
 
 def about_a_client(answer) -> bool:
