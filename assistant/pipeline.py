@@ -216,7 +216,14 @@ class Assistant:
         retrieval, similarity, route = self._retrieve(
             query, first, vector if query == question else None
         )
-        if route.kind != "answer" and history and query == question:
+        if route.kind == "answer" and query != question:
+            # A follow-up read with the previous question must be answerable on its own words
+            # too: "en wat kost dat?" otherwise repeats the previous answer. On the
+            # training follow-ups every answerable one is (probability 0.98 or more on its own).
+            alone = self._retrieve(question, first, vector)
+            if alone[2].kind != "answer":
+                retrieval, similarity, route = alone
+        elif route.kind != "answer" and history and query == question:
             # Not answerable on its own: perhaps it leans on the previous turn after all.
             combined = self._retrieve(f"{history[-1]} {question}", first)
             if combined[2].kind == "answer":

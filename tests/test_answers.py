@@ -187,6 +187,14 @@ def test_a_follow_up_is_understood_in_the_context_of_the_previous_turn(seed_assi
     assert follow.kind == "answer" and follow.sources
 
 
+def test_a_follow_up_about_a_subject_the_corpus_lacks_is_refused_not_answered_again(
+    seed_assistant,
+):
+    first = "Wat is vermijdende gehechtheid?"
+    assert seed_assistant.ask("en welke vitaminen helpen daarbij?", [first]).kind == "no_answer"
+    assert seed_assistant.ask("is daar een boek over?", [first]).kind == "answer"
+
+
 def test_a_question_about_a_specific_client_gets_the_advice_to_consult_the_team(seed_assistant):
     answer = seed_assistant.ask("Mijn cliënt verhuist, wat betekent dat voor zijn hechting?")
     assert answer.kind == "answer"
