@@ -442,7 +442,13 @@ class Composer:
     @staticmethod
     def scope(documents: list[DocumentInfo]) -> list[str]:
         """What the information does cover, in plain Dutch, from the corpus itself."""
-        topics = [d.title.rstrip("?") for d in documents if d.type == "pagina"]
+        titles = [d.title.rstrip("?") for d in documents if d.type == "pagina"]
+        # "Hechting" beside "Wat is hechting" reads as the same topic twice.
+        topics = [
+            t
+            for t in titles
+            if not any(t.lower() in o.lower() and t.lower() != o.lower() for o in titles)
+        ]
         counts: dict[str, int] = {}
         for d in documents:
             if d.type in PLURALS:

@@ -29,7 +29,7 @@ def test_a_conversational_turn_gets_its_own_reply_and_the_contact(seed_assistant
 def test_a_question_about_the_assistant_says_what_the_information_covers(seed_assistant):
     answer = seed_assistant.ask("Wie ben jij?")
     assert answer.kind == "conversation"
-    assert "Mijn informatie gaat over deze onderwerpen:" in answer.answer
+    assert "Mijn informatie gaat over deze onderwerpen: Wat is hechting, Veilige" in answer.answer
 
 
 @pytest.mark.parametrize(
