@@ -24,6 +24,7 @@ NO_ANSWER = (
     "wil niet gokken."
 )
 NO_ANSWER_SCOPE = "Mijn informatie gaat over deze onderwerpen: {topics}."
+MAX_TOPICS = 12  # page titles named in a refusal; a larger corpus gets "en N andere onderwerpen"
 NO_ANSWER_RESOURCES = "Daarnaast beschrijf ik {resources} over hechting."
 PLURALS = {
     "boek": ("boek", "boeken"),
@@ -442,13 +443,17 @@ class Composer:
     @staticmethod
     def scope(documents: list[DocumentInfo]) -> list[str]:
         """What the information does cover, in plain Dutch, from the corpus itself."""
-        titles = [d.title.rstrip("?") for d in documents if d.type == "pagina"]
+        pages = [d.title.rstrip("?") for d in documents if d.type == "pagina"]
+        titles = pages[:MAX_TOPICS]
         # "Hechting" beside "Wat is hechting" reads as the same topic twice.
-        topics = [
-            t
-            for t in titles
-            if not any(t.lower() in o.lower() and t.lower() != o.lower() for o in titles)
-        ]
+        lower = [t.lower() for t in titles]
+
+        def named_in_another(a: str) -> bool:
+            return any(b != a and re.search(rf"\b{re.escape(a)}\b", b) for b in lower)
+
+        topics = [t for t, a in zip(titles, lower, strict=True) if not named_in_another(a)]
+        if len(pages) > MAX_TOPICS:  # a large corpus: name the first few, count the rest
+            topics.append(f"{len(pages) - MAX_TOPICS} andere onderwerpen")
         counts: dict[str, int] = {}
         for d in documents:
             if d.type in PLURALS:

@@ -67,3 +67,19 @@ def test_a_bad_training_row_names_the_file_and_line(tmp_path, embedder):
     bad.write_text("hoi\tgroet\nhallo\tgreeting\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"conversation-bad.tsv:2: expected text<TAB>label"):
         train(embedder, [bad])
+
+
+def test_the_topic_list_names_each_topic_once_and_stays_short_for_a_large_corpus():
+    from assistant.compose import MAX_TOPICS, Composer
+    from assistant.retrieval import DocumentInfo
+
+    def page(title):
+        return DocumentInfo(title.lower().replace(" ", "-"), title, "pagina", "", "", 1, "", "")
+
+    small = Composer.scope(
+        [page("Hechting"), page("Wat is hechting?"), page("Veilige gehechtheid")]
+    )
+    assert small[0].endswith("onderwerpen: Wat is hechting en Veilige gehechtheid.")
+    large = Composer.scope([page(f"Onderwerp {n}") for n in range(5000)])
+    assert large[0].count(",") == MAX_TOPICS - 1
+    assert large[0].endswith(f"en {5000 - MAX_TOPICS} andere onderwerpen.")
