@@ -10,17 +10,17 @@ classed as conversation (judged leave-one-out on the training rows) within `MAX_
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from . import weights
 from .text import words
 from .urgency import QueryEmbedder, model_slug
 
@@ -30,7 +30,7 @@ RESOURCES = Path(__file__).parent / "resources"
 # Written conversational turns and hard questions (conversation-train.tsv) and the labelled
 # training questions of tests/eval (conversation-questions.tsv, by bench/conversation_train.py).
 TRAIN_GLOB = "conversation-*.tsv"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 QUESTION = "vraag"
 LABELS = ("groet", "dank", "afscheid", "bevestiging", "over_assistent", "ontevreden")
 # Chosen by leave-one-out on the training rows (see bench/conversation_train.py): K 7 and a
@@ -50,7 +50,7 @@ class Turn:
 @dataclass
 class ConversationModel:
     embedding_model: str
-    rows: dict  # base64 float16 normalised vectors and their shape
+    rows: dict  # the normalised training vectors (weights.pack_rows)
     labels: list[str]
     threshold: float
     figures: dict = field(default_factory=dict)
@@ -58,8 +58,7 @@ class ConversationModel:
 
     @cached_property
     def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        raw = np.frombuffer(base64.b64decode(self.rows["data"]), dtype="<f2")
-        return raw.astype(np.float32).reshape(self.rows["shape"]), np.array(self.labels)
+        return weights.unpack_rows(self.rows), np.array(self.labels)
 
     def classify(self, vector: Sequence[float]) -> Turn:
         """P(conversation) and, among the conversational neighbours, the likeliest kind."""
@@ -68,17 +67,11 @@ class ConversationModel:
         return Turn(label, p)
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
+        weights.save(path, self)
 
     @classmethod
     def load(cls, path: Path) -> ConversationModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{path}: format {data.get('version')}, expected {FORMAT_VERSION}")
-        return cls(**data)
+        return cls(**weights.load(path, FORMAT_VERSION))
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -138,10 +131,9 @@ def train(embedder: QueryEmbedder, paths: Sequence[Path] | None = None) -> Conve
         "loo_recall": round(float((p[chat] >= threshold).mean()), 3),
         "loo_questions_misrouted": int((p[~chat] >= threshold).sum()),
     }
-    packed = np.asarray(z, dtype="<f2")
     return ConversationModel(
         embedding_model=embedder.name,
-        rows={"data": base64.b64encode(packed.tobytes()).decode("ascii"), "shape": list(z.shape)},
+        rows=weights.pack_rows(z),
         labels=[str(v) for v in labels],
         threshold=round(threshold, 4),
         figures=figures,

@@ -20,13 +20,14 @@ import re
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Literal, Protocol
 
 import numpy as np
 
+from . import weights
 from .text import fold
 
 log = logging.getLogger(__name__)
@@ -312,7 +313,7 @@ class UrgencyModel:
         """The weights as numpy arrays, converted once."""
         return {
             "center": np.asarray(self.center),
-            "rows": _unpack_rows(self.neighbours),
+            "rows": weights.unpack_rows(self.neighbours),
             "labels": np.frombuffer(
                 base64.b64decode(self.neighbours["urgent"]), dtype=np.uint8
             ).astype(bool),
@@ -325,38 +326,18 @@ class UrgencyModel:
         }
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
+        weights.save(path, self)
 
     @classmethod
     def load(cls, path: Path) -> UrgencyModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != FORMAT_VERSION:
-            raise ValueError(
-                f"{path}: weights format {data.get('version')}, expected {FORMAT_VERSION}"
-            )
-        return cls(**data)
+        return cls(**weights.load(path, FORMAT_VERSION))
 
 
 def _pack_rows(z: np.ndarray, urgent: np.ndarray, referral: np.ndarray) -> dict:
-    rows = np.asarray(z, dtype="<f2")
-
     def flags(a: np.ndarray) -> str:
         return base64.b64encode(np.asarray(a, dtype=np.uint8).tobytes()).decode("ascii")
 
-    return {
-        "rows": base64.b64encode(rows.tobytes()).decode("ascii"),
-        "shape": list(rows.shape),
-        "urgent": flags(urgent),
-        "referral": flags(referral),
-    }
-
-
-def _unpack_rows(packed: dict) -> np.ndarray:
-    rows = np.frombuffer(base64.b64decode(packed["rows"]), dtype="<f2").astype(np.float32)
-    return rows.reshape(packed["shape"])
+    return {**weights.pack_rows(z), "urgent": flags(urgent), "referral": flags(referral)}
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
