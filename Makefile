@@ -8,11 +8,8 @@ export TOKENIZERS_PARALLELISM := false
 .PHONY: install index check run test bench lint clean calibrate
 
 # Labelled questions the ranking and answerability models are fitted on (README: Ranking and
-# answerability). The blind tests/eval/blind_* files are only scored on, never listed here.
-TRAIN_QUESTIONS := $(addprefix tests/eval/,calibration_questions.tsv heldout_questions.tsv \
-	extra_questions.tsv unseen_questions.tsv train_questions_pages.tsv \
-	train_questions_sources.tsv answerability_train.tsv calibration_followups.tsv \
-	heldout_followups.tsv unseen_followups.tsv fresh_questions.tsv fresh_followups.tsv)
+# answerability), listed once in tests/eval/training-files.txt; held-out files are never listed.
+TRAIN_QUESTIONS := $(addprefix tests/eval/,$(shell grep -v '^\#' tests/eval/training-files.txt))
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

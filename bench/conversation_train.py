@@ -26,18 +26,9 @@ from assistant.settings import Settings  # noqa: E402
 EVAL = ROOT / "tests" / "eval"
 # The Makefile's TRAIN_QUESTIONS (README: Ranking and answerability).
 QUESTION_FILES = [
-    "calibration_questions.tsv",
-    "heldout_questions.tsv",
-    "extra_questions.tsv",
-    "unseen_questions.tsv",
-    "train_questions_pages.tsv",
-    "train_questions_sources.tsv",
-    "answerability_train.tsv",
-    "calibration_followups.tsv",
-    "heldout_followups.tsv",
-    "unseen_followups.tsv",
-    "fresh_questions.tsv",
-    "fresh_followups.tsv",
+    line.strip()
+    for line in (EVAL / "training-files.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
 ]
 OUT = RESOURCES / "conversation-questions.tsv"
 
@@ -46,7 +37,10 @@ def questions() -> list[str]:
     seen: dict[str, None] = {}
     for name in QUESTION_FILES:
         for line in (EVAL / name).read_text(encoding="utf-8").splitlines():
-            text = line.split("\t")[0].strip()
+            parts = line.split("\t")
+            text = parts[0].strip()
+            if len(parts) > 1 and parts[1].strip() == "SMALLTALK":
+                continue  # a conversation turn, not a question
             if text and not line.startswith("#") and text.lower() not in ("question", "vraag"):
                 seen.setdefault(text.replace("\t", " "), None)
     return list(seen)

@@ -268,7 +268,7 @@ def test_an_urgent_email_draft_leads_with_the_referral(seed_assistant):
     [
         ("dev_questions.tsv", {"right_at_1": 0.90, "right_at_3": 0.96, "false_alarms": 0}),
         (
-            "blind_questions.tsv",
+            "blind5_questions.tsv",
             {"right_at_1": 0.88, "right_at_3": 0.95, "key": 0.88, "false_alarms": 2},
         ),
     ],

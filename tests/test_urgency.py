@@ -21,9 +21,9 @@ from assistant.urgency import (
 )
 
 EVAL = Path(__file__).parent / "eval"
-# The blind file of 2026-11-29, set 3 (never trained or tuned on); point HECHTING_URGENT_HELDOUT
+# Blind set 5 of 2026-11-30 (never trained or tuned on); point HECHTING_URGENT_HELDOUT
 # elsewhere to score another one.
-HELDOUT = Path(os.environ.get("HECHTING_URGENT_HELDOUT", EVAL / "urgent_blind.tsv"))
+HELDOUT = Path(os.environ.get("HECHTING_URGENT_HELDOUT", EVAL / "urgent_blind5.tsv"))
 TRAIN_FILES = sorted(RESOURCES.glob(TRAIN_GLOB))
 
 
