@@ -135,10 +135,13 @@ def test_each_new_answer_scrolls_into_view_at_its_start(page):
 
 def test_feedback_takes_a_comment_after_the_thumb_and_curators_see_it(page, app, output_dir):
     ask(page, "Wat doet de HiSense app?")
-    page.locator("#antwoord-0 button[data-duim='neer']").click()
+    page.locator("#antwoord-0 button[data-duim='neer']").focus()
+    page.keyboard.press("Enter")
     thanks = page.locator("#antwoord-0 .bevestiging")
     thanks.wait_for()
     assert "Dank je wel voor je beoordeling" in thanks.inner_text()
+    # A keyboard user continues in the comment field, not at the top of the page.
+    page.wait_for_function("() => document.activeElement.id === 'toelichting-0'")
     page.locator("#toelichting-0").fill("Te kort antwoord")
     page.locator("#antwoord-0 button[data-verstuur='0']").click()
     page.wait_for_function(
@@ -244,6 +247,36 @@ def test_the_helpdesk_accepts_an_eml_file(browser, app, tmp_path):
     page.wait_for_function(
         "() => document.querySelector('#concept textarea').value.includes('HiSense')"
     )
+    page.context.close()
+
+
+def test_an_example_question_is_asked_as_soon_as_it_is_chosen(page):
+    page.get_by_role("button", name="Is er een app die helpt signalen te herkennen?").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#gesprek .beurt .antwoord:not([aria-busy])').length > 0"
+    )
+    assert "HiSense" in page.locator("#antwoord-0").inner_text()
+    assert page.locator("#vraag textarea").input_value() == ""  # sent, as if typed
+
+
+def test_the_helpdesk_speaks_dutch_to_screen_readers_too(browser, app):
+    """Gradio names its copy button and upload area in English whatever the language, and its
+    Dutch translation lacks the status "complete": all of it reaches the page in Dutch."""
+    page = open_page(browser, app.url + "helpdesk", locale="en-US")
+    page.locator("#mail textarea").fill("Is er een app die helpt signalen te herkennen?")
+    page.locator("#maak-concept").click()
+    page.wait_for_function(
+        "() => document.querySelector('#concept textarea').value.includes('CONCEPT')"
+    )
+    page.wait_for_timeout(500)
+    names = page.evaluate(
+        "() => [...document.querySelectorAll('[aria-label], [title]')]"
+        ".map(e => (e.getAttribute('aria-label') || '') + ' ' + (e.getAttribute('title') || ''))"
+    )
+    spoken = " ".join(names) + page.evaluate("() => document.body.textContent")
+    for english in ("Copy", "Click to upload", "common.", "drop files"):
+        assert english not in spoken, english
+    assert page.locator("#concept textarea").get_attribute("aria-label")  # a name of its own
     page.context.close()
 
 

@@ -44,7 +44,12 @@ FEEDBACK_FAILED = "Je beoordeling kon niet worden opgeslagen. Probeer het later 
 CONVERSATION_JS = """
 element.addEventListener('click', (e) => {
   const thumb = e.target.closest('button[data-duim]');
-  if (thumb) { trigger('rate', {turn: Number(thumb.dataset.turn), liked: thumb.dataset.duim === 'op'}); return; }
+  if (thumb) {
+    // Keyboard users continue in the comment field that appears after a thumb.
+    element.dataset.focusNa = 'toelichting-' + thumb.dataset.turn;
+    trigger('rate', {turn: Number(thumb.dataset.turn), liked: thumb.dataset.duim === 'op'});
+    return;
+  }
   const send = e.target.closest('button[data-verstuur]');
   if (send) {
     const box = element.querySelector('#toelichting-' + send.dataset.verstuur);
@@ -59,6 +64,8 @@ element.addEventListener('click', (e) => {
   }
 });
 watch('value', () => {
+  const next = element.dataset.focusNa && element.querySelector('#' + element.dataset.focusNa);
+  if (next) { delete element.dataset.focusNa; next.focus(); }
   const root = element.querySelector('.gesprek');
   if (!root) return;
   const mark = root.dataset.nieuw || '';
@@ -331,8 +338,9 @@ class ChatPage:
                 autofocus=True,
             )
             send = gr.Button("Verstuur", variant="primary", scale=1, elem_id="verstuur")
-        gr.Examples(EXAMPLES, inputs=box, label="Voorbeeldvragen")
-        for trigger in (box.submit, send.click):
+        examples = gr.Examples(EXAMPLES, inputs=box, label="Voorbeeldvragen")
+        # An example question is asked as soon as it is chosen, as if typed and sent.
+        for trigger in (box.submit, send.click, examples.load_input_event.then):
             trigger(
                 self.respond,
                 [box, turns],

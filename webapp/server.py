@@ -28,11 +28,43 @@ API_DESCRIPTION = (
 
 # Gradio picks its interface language from the browser; this app is Dutch for everyone.
 # Runs before Gradio's own scripts, so its built-in labels ("Kopiëren", ...) are Dutch too.
+# A few of Gradio's labels are English whatever the language (the copy button, the upload
+# area's name for screen readers): they are translated where they appear.
+ENGLISH_LABELS = {
+    "Copy": "Kopiëren",
+    "Copied": "Gekopieerd",
+    "Copied!": "Gekopieerd",
+    "Click to upload or drop files": "Kies een bestand of sleep het hierheen",
+    "Clear": "Wissen",
+}
 FORCE_DUTCH = (
     b"<script>(function(){try{"
     b"Object.defineProperty(navigator,'language',{get:function(){return 'nl'}});"
     b"Object.defineProperty(navigator,'languages',{get:function(){return ['nl']}});"
+    b"var NL=" + json.dumps(ENGLISH_LABELS).encode() + b";"
+    b"function fix(root){if(!root.querySelectorAll)return;"
+    b"root.querySelectorAll('[aria-label],[title]').forEach(function(el){"
+    b"['aria-label','title'].forEach(function(a){var v=el.getAttribute(a);"
+    b"if(v&&NL[v])el.setAttribute(a,NL[v]);});});"
+    b"root.querySelectorAll('textarea:not([aria-label])').forEach(function(t){"
+    b"var b=t.closest('label');var s=b&&b.querySelector('[data-testid=block-info]');"
+    b"if(s&&s.textContent.trim())t.setAttribute('aria-label',s.textContent.trim());});}"
+    b"new MutationObserver(function(ms){ms.forEach(function(m){"
+    b"if(m.type==='attributes')fix(m.target.parentNode||document);"
+    b"else m.addedNodes.forEach(function(n){fix(n.parentNode||n);});});})"
+    b".observe(document.documentElement,{subtree:true,childList:true,"
+    b"attributes:true,attributeFilter:['aria-label','title']});"
     b"}catch(e){}})();</script>"
+)
+# Gradio's Dutch translation lacks a few keys; screen readers otherwise hear "common.complete".
+GRADIO_DUTCH = gr.I18n(
+    nl={
+        "common.complete": "Klaar",
+        "common.upload": "Uploaden",
+        "common.download_all": "Alles downloaden",
+        "common.progress": "Voortgang",
+        "common.copy": "Kopiëren",
+    }
 )
 
 
@@ -143,6 +175,7 @@ class WebApp:
             footer_links=[],  # no "Gebruik via API" for caregivers; developers use /docs
             css=CSS,
             show_error=False,
+            i18n=GRADIO_DUTCH,
         )
         app.add_middleware(DutchPages)
         app.add_middleware(BodyLimit)
