@@ -133,3 +133,13 @@ def test_a_referral_passage_shows_its_bold_opening_without_markdown_asterisks():
     html = render.sources_html([source], "a")
     assert "<strong>Denk je aan zelfdoding? Bel 113.</strong>" in html
     assert "**" not in html and "<img" not in html  # corpus text stays escaped
+
+
+def test_a_source_title_that_names_its_type_is_not_followed_by_the_type_again():
+    sources = [
+        {"n": 1, "title": "Artikel: Stef en gehechtheid", "type": "artikel", "passage": "x"},
+        {"n": 2, "title": "HiSense app", "type": "app", "passage": "y"},
+    ]
+    html = render.sources_html(sources, "t")
+    assert "Artikel: Stef en gehechtheid</summary>" in html
+    assert "HiSense app <span class='type'>(app)</span>" in html

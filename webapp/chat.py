@@ -179,9 +179,10 @@ class ChatPage:
             return (
                 f"<div class='beoordeling' role='group' aria-label='Beoordeel dit antwoord'>"
                 f"<span>Was dit antwoord nuttig?</span>"
+                f"<span class='duimen'>"
                 f"<button type='button' data-duim='op' data-turn='{i}'>{render.THUMB_UP}Ja</button>"
                 f"<button type='button' data-duim='neer' data-turn='{i}'>{render.THUMB_DOWN}Nee</button>"
-                f"</div>{notice}"
+                f"</span></div>{notice}"
             )
         # What was given stays visible (a quiet line); the thank-you itself is shown once.
         given = "nuttig" if t["rating"] == "op" else "niet nuttig"

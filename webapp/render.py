@@ -174,10 +174,13 @@ def sources_html(sources: Iterable, prefix: str, show_path: bool = False) -> str
             else ""
         )
         where = f"<p class='pad'>{esc(path)}</p>" if show_path and path else ""
+        # "Artikel: Stef ..." says its type already; "(artikel)" after it would say it twice.
+        named = label and str(title or "").lower().startswith(label.lower())
+        kind_html = f" <span class='type'>({label})</span>" if label and not named else ""
         quote = _BOLD.sub(r"<strong>\1</strong>", esc(passage))  # referral lines open in bold
         parts.append(
             f"<details class='bron' id='bron-{prefix}-{n}' data-source='{n}'>"
-            f"<summary>[{n}] {esc(title)} <span class='type'>({label})</span></summary>"
+            f"<summary>[{n}] {esc(title)}{kind_html}</summary>"
             f"<blockquote>{quote}</blockquote>{link}{where}</details>"
         )
     parts.append("</div>")

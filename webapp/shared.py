@@ -76,6 +76,7 @@ details.bron .pad {font-size: .85em; color: var(--hechting-muted);}
 .contact-kort {font-size: .95em; color: #1f2328; border-top: 1px solid #dde1e6; padding-top: .4rem;}
 .contact-blok {border-top: 1px solid #dde1e6; margin-top: .5rem; padding-top: .3rem;}
 .beoordeling {display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-top: .4rem;}
+.duimen {display: inline-flex; gap: .5rem; flex-wrap: nowrap;}  /* Ja and Nee stay together */
 .beoordeling button, .toelichting button {display: inline-flex; gap: .3rem; align-items: center;
   border: 1px solid #6b7280; border-radius: 6px; background: #fff; color: #1f2328;
   padding: .25rem .6rem; cursor: pointer; font: inherit;}
