@@ -120,7 +120,7 @@ def test_a_soft_signal_referral_is_shown_first_with_tel_links():
     )
     turn = chat._turn_of(answer, {"question": answer.question})
     html = chat.render([turn])
-    referral = html.split("class='verwijzing'")[1]
+    referral = html.split("class='verwijzing zacht'")[1]  # calm, not the urgent red
     assert referral.index("tel:113") < referral.index("Dit staat hierover")
     assert "<a href='tel:08000113'>0800-0113</a>" in referral
 

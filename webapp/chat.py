@@ -148,8 +148,11 @@ class ChatPage:
                 f"{render.markdown_lite(t['referral_lines'], phones=True)}</div>"
             )
         if t.get("referral"):
+            # A line on top of an ordinary answer (a general question on abuse, or an unsure
+            # classifier): first and with its numbers, but calm; red is for urgent answers.
             pieces.append(
-                f"<div class='verwijzing'>{render.markdown_lite(t['referral'], phones=True)}</div>"
+                f"<div class='verwijzing zacht'>"
+                f"{render.markdown_lite(t['referral'], phones=True)}</div>"
             )
         pieces.append(
             render.markdown_lite(t["body"], cite_prefix=str(i), phones=t["kind"] == "urgent")

@@ -62,6 +62,7 @@ footer, .nav-holder {display: none !important;}
 .antwoord.fout {border-color: #8a6d00; background: #fffbe6;}
 .verwijzing {border-left: 4px solid var(--hechting-urgent); background: #fdecec; padding: .4rem .7rem;
   margin: .4rem 0;}
+.verwijzing.zacht {border-left-color: var(--hechting-accent); background: #eef2f7;}
 #invoer {position: sticky; bottom: 0; z-index: 10; background: var(--background-fill-primary, #fff);
   padding: .4rem 0; box-shadow: 0 -2px 6px rgba(0, 0, 0, .08);}
 .advies {border-left: 4px solid #5b6b7f; background: #f3f5f8; padding: .4rem .7rem; margin: .4rem 0;}
