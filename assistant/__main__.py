@@ -189,8 +189,9 @@ def cmd_draft_eval(args) -> int:
 
 def cmd_calibrate(args) -> int:
     from .answerability import resource_path
-    from .calibration import calibrate
+    from .calibration import calibrate, follow_ups
     from .evaluation import read_cases
+    from .followup import resource_path as follow_up_path
     from .ranking import resource_path as ranking_path
 
     settings = _settings()
@@ -221,6 +222,15 @@ def cmd_calibrate(args) -> int:
             f"  {r.file}: onterecht geweigerd {r.false_refusals:.3f} (van {r.answerable}), "
             f"buiten bereik geweigerd {r.out_of_scope_refused:.3f} (van {r.out_of_scope})"
         )
+    assistant.router.judge.model = model
+    reading = follow_ups(assistant, train, settings.embedding_model)
+    g = reading.figures
+    print(
+        f"Vervolgvragen: {g['follow_ups']} vervolgvragen, {g['other_questions']} andere vragen; "
+        f"zonder eigen bestand gefit: {g['left_out_file_follow_ups_read_together']:.3f} van de "
+        f"vervolgvragen samen met de vorige vraag gelezen, "
+        f"{g['left_out_file_others_read_alone']:.3f} van de andere vragen los"
+    )
     if not args.dry_run:
         path = resource_path(settings.embedding_model)
         model.save(path)
@@ -228,6 +238,8 @@ def cmd_calibrate(args) -> int:
         if ranker is not None:
             ranker.save(ranking_path(settings.embedding_model))
             print(f"Opgeslagen in {ranking_path(settings.embedding_model)}")
+        reading.save(follow_up_path(settings.embedding_model))
+        print(f"Opgeslagen in {follow_up_path(settings.embedding_model)}")
     return 0
 
 

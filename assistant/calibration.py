@@ -10,6 +10,7 @@ configured embedding model.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +18,15 @@ import numpy as np
 
 from .answerability import AnswerabilityModel, features, fit, sentence_top
 from .evaluation import SPECIAL, Case
+from .followup import FollowUpModel
+from .followup import features as follow_up_features
+from .followup import fit as fit_follow_ups
 from .ranking import Examples, LabelledQuestion, RankingModel
 from .ranking import fit as fit_ranking
+from .routing import Route
+from .text import STOPWORDS
+
+_ANSWER = Route("answer")
 
 
 @dataclass
@@ -80,7 +88,8 @@ def calibrate(
                 ranker.holding_out(None)
     x = np.vstack([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
-    model = fit(x, y, model_name)
+    groups = np.concatenate([[file] * len(p[1]) for file, p in zip(train, parts, strict=True)])
+    model = fit(x, y, model_name, groups if len(train) > 1 else None)
     model.figures["training_files"] = sorted(train)
     reports = []
     for file, cases in heldout.items():
@@ -88,6 +97,50 @@ def calibrate(
         reports.append(held_out(model, hx, hy, file))
     model.figures["held_out"] = [r.__dict__ for r in reports]
     return model, reports, ranker
+
+
+def follow_ups(
+    assistant, train: dict[str, list[Case]], model_name: str, seed: int = 0
+) -> FollowUpModel:
+    """Fit the follow-up reading (followup.py) with the fitted models in place: every labelled
+    follow-up with its own previous question, every other question with a previous question
+    drawn at random from the others. A file's own examples do not vote on its questions."""
+    pick = random.Random(seed)
+    pool = [c.question for cases in train.values() for c in cases if not c.history]
+    ranker, judge = assistant.retriever.ranker, assistant.router.judge
+    rows, labels, groups = [], [], []
+    for file, cases in train.items():
+        if ranker is not None:
+            ranker.holding_out(file)
+        if judge.model is not None:
+            judge.model.holding_out(file)
+        try:
+            for case in cases:
+                if case.expected in ("URGENT", "SMALLTALK"):
+                    continue
+                previous = case.history[-1] if case.history else pick.choice(pool)
+                if previous == case.question:
+                    continue
+                vector = assistant.retriever.embedder.embed_query(case.question)
+                before = assistant.retriever.embedder.embed_query(previous)
+                alone = assistant._retrieve(case.question, _ANSWER, vector)
+                together = assistant._retrieve(f"{previous} {case.question}", _ANSWER)
+                closeness = float(np.dot(vector, before))
+                rows.append(
+                    follow_up_features(
+                        case.question, STOPWORDS, closeness, alone.probability, together.probability
+                    )
+                )
+                labels.append(bool(case.history))
+                groups.append(file)
+        finally:
+            if ranker is not None:
+                ranker.holding_out(None)
+            if judge.model is not None:
+                judge.model.holding_out(None)
+    model = fit_follow_ups(np.vstack(rows), np.asarray(labels), groups, model_name)
+    model.figures["training_files"] = sorted(train)
+    return model
 
 
 def document_texts(assistant, corpus_root: Path) -> dict[str, str]:

@@ -275,7 +275,10 @@ class Composer:
                     score += 0.5
                 if len(sent) < 25:  # headings and fragments say little on their own
                     score -= 0.3
-                scored.append(_Sentence(p, rank, pos, sent, score, overlap, defines, meaning))
+                # A referral page opens in bold across two sentences ("**Vermoed je ...? Bel
+                # Veilig Thuis: 0800-2000.**"): a quoted half must not carry a stray marker.
+                quoted = sent.replace("**", "") if sent.count("**") % 2 else sent
+                scored.append(_Sentence(p, rank, pos, quoted, score, overlap, defines, meaning))
         if not scored:
             return []
         scored.sort(key=lambda s: -s.score)

@@ -13,6 +13,9 @@ from .cache import AnswerCache
 from .compose import EMPTY_QUESTION, TOO_LONG, Answer, Composer, Draft
 from .conversation import ConversationDetector
 from .embeddings import Embedder, make_embedder
+from .followup import FollowUpJudge, FollowUpModel
+from .followup import cue as follow_up_cue
+from .followup import resource_path as follow_up_path
 from .llm import Writer, make_chat
 from .mail import asks_something
 from .ranking import RankingModel
@@ -31,16 +34,22 @@ MAX_QUESTION = 2000
 MAX_DRAFT = 20000
 MAX_EML = 5_000_000  # a whole message source, attachments included
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-# A short follow-up that leans on the previous turn ("en hoe herken ik dat?").
-_FOLLOW_UP = re.compile(
-    r"^\s*(en|maar|ook|dus)\b|\b(dat|dit|die|daar|daarmee|daarvan|hem|haar|hun|zo'n|zoiets)\b"
-)
 
 
 def clean(text: str) -> str:
     """Remove NUL, control characters and lone surrogates (invalid UTF-8 that reached a str);
     keep letters, emoji and ordinary white space."""
     return _CONTROL.sub(" ", text or "").strip()
+
+
+@dataclass
+class _Found:
+    """One search: its passages, their sentences' similarity, the route, P(answerable)."""
+
+    retrieval: Retrieval
+    similarity: Similarity
+    route: Route
+    probability: float
 
 
 @dataclass
@@ -67,6 +76,8 @@ class Assistant:
     cache: AnswerCache | None = None  # recent extractive answers; None = none kept
     # Greetings, thanks, "wat kun je?": a short reply instead of a search; None = always search
     conversation: ConversationDetector | None = None
+    # Whether a question with a history is read together with the previous one.
+    follow_ups: FollowUpJudge = field(default_factory=lambda: FollowUpJudge(None, STOPWORDS))
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
@@ -107,6 +118,7 @@ class Assistant:
             writer,
             cache,
             ConversationDetector(embedder, cache_dir=settings.data_dir),
+            FollowUpJudge(FollowUpModel.load(follow_up_path(settings.embedding_model)), STOPWORDS),
         )
 
     # -- reference content ------------------------------------------------------------------
@@ -116,10 +128,9 @@ class Assistant:
 
     # -- questions ---------------------------------------------------------------------------
     def retrieval_query(self, question: str, history: Sequence[str]) -> str:
-        if not history:
-            return question
-        content = [w for w in words(question) if w not in STOPWORDS]
-        if len(content) <= 4 and _FOLLOW_UP.search(question.lower()):
+        """The first version's reading, used to fit the models: a short question with a
+        follow-up word is read together with the previous one."""
+        if history and follow_up_cue(question, STOPWORDS):
             return f"{history[-1]} {question}"
         return question
 
@@ -197,9 +208,11 @@ class Assistant:
             # reageert niet!") gets the referral alone, not the nearest page.
             ordinary = None
             if not first.by_rule and len(question) <= MAX_QUESTION and asks_something(question):
-                retrieval, similarity, route = self._retrieve(question, Route("answer"), vector)
-                if route.kind == "answer":
-                    ordinary = self.composer.answer(question, route, retrieval, None, similarity)
+                found = self._retrieve(question, Route("answer"), vector)
+                if found.route.kind == "answer":
+                    ordinary = self.composer.answer(
+                        question, found.route, found.retrieval, None, found.similarity
+                    )
             return self.composer.urgent(question, first, referrals, contact, ordinary)
         turn = self.conversation.turn(question, vector) if self.conversation and urgency else None
         if turn is not None:
@@ -212,29 +225,27 @@ class Assistant:
             answer = self.composer.message(question[:200], text, contact)
             return self.composer.with_referral(answer, first.referral, referrals, first.family)
         history = [clean(h) for h in history if clean(h)]
-        query = self.retrieval_query(question, history)
-        retrieval, similarity, route = self._retrieve(
-            query, first, vector if query == question else None
-        )
-        if route.kind == "answer" and query != question:
-            # A follow-up read with the previous question must be answerable on its own words
-            # too: "en wat kost dat?" otherwise repeats the previous answer. On the
-            # training follow-ups every answerable one is (probability 0.98 or more on its own).
-            alone = self._retrieve(question, first, vector)
-            if alone[2].kind != "answer":
-                retrieval, similarity, route = alone
-        elif route.kind != "answer" and history and query == question:
-            # Not answerable on its own: perhaps it leans on the previous turn after all.
-            combined = self._retrieve(f"{history[-1]} {question}", first)
-            if combined[2].kind == "answer":
-                retrieval, similarity, route = combined
+        found = self._retrieve(question, first, vector)
+        if history:
+            # Read together with the previous question, or alone: see followup.py.
+            together = self._retrieve(f"{history[-1]} {question}", first)
+            previous = self.retriever.embedder.embed_query(history[-1])
+            closeness = sum(a * b for a, b in zip(vector, previous, strict=True))
+            reading = self.follow_ups.read(
+                question, closeness, found.probability, together.probability
+            )
+            if reading.combined:
+                found = together
+        retrieval, similarity, route = found.retrieval, found.similarity, found.route
         return _Prepared(question, route, retrieval, contact, history, similarity, referrals)
 
-    def _retrieve(self, query: str, first: Route, vector: list[float] | None = None):
+    def _retrieve(self, query: str, first: Route, vector: list[float] | None = None) -> _Found:
         retrieval = self.retriever.search(query, vector=vector)
         similarity = self.retriever.similarity(retrieval, retrieval.passages + retrieval.context)
         best = sentence_top(similarity, [p.chunk_id for p in retrieval.passages[:3]])
-        return retrieval, similarity, self.router.after_retrieval(first, retrieval, best)
+        verdict = self.router.judge.judge(retrieval, best)
+        route = self.router.after_retrieval(first, retrieval, best, verdict)
+        return _Found(retrieval, similarity, route, verdict.probability)
 
     def _extractive(self, prepared: _Prepared) -> Answer:
         p = prepared

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .answerability import AnswerabilityJudge
+from .answerability import AnswerabilityJudge, Verdict
 from .mail import FAMILY_ROLES, role_of
 from .retrieval import Retrieval
 from .text import fold
@@ -67,10 +67,16 @@ class Router:
         return self.judge.judge(retrieval, best_sentence).answerable
 
     def after_retrieval(
-        self, first: Route, retrieval: Retrieval, best_sentence: float = 0.0
+        self,
+        first: Route,
+        retrieval: Retrieval,
+        best_sentence: float = 0.0,
+        verdict: Verdict | None = None,
     ) -> Route:
-        """Complete a non-urgent first decision once the passages are known."""
-        kind: Kind = "answer" if self.answerable(retrieval, best_sentence) else "no_answer"
+        """Complete a non-urgent first decision once the passages are known (`verdict`: the
+        answerability judgement, when the caller already has it)."""
+        verdict = verdict or self.judge.judge(retrieval, best_sentence)
+        kind: Kind = "answer" if verdict.answerable else "no_answer"
         return Route(kind, [], first.specific_client, first.referral, family=first.family)
 
     def assess(self, text: str, vector: Sequence[float] | None = None) -> Urgency:

@@ -221,14 +221,13 @@ def baseline(assistant: Assistant, embedder: Embedder, data: Path) -> dict:
 
 
 def quality(assistant: Assistant) -> dict:
-    """The project's eval on the dev questions, the fresh set of 2026-11-29 (training data since
-    that evening: ranked with its own file's examples held out) and blind set 3 (never trained
+    """The project's eval on the dev questions and blind set 5 of 2026-11-30 (never trained
     on)."""
     from assistant.evaluation import evaluate
 
     out = {}
     ranker = assistant.retriever.ranker
-    for name in ("dev_questions", "fresh_questions", "blind_questions"):
+    for name in ("dev_questions", "blind5_questions"):
         path = EVAL / f"{name}.tsv"
         if not path.exists():
             continue

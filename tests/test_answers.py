@@ -227,6 +227,32 @@ def test_a_short_follow_up_uses_the_previous_question(seed_assistant):
     assert alone.kind == "no_answer" or alone.sources[0].id != "vermijdende-gehechtheid"
 
 
+def test_a_new_question_in_a_conversation_is_read_on_its_own(seed_assistant):
+    """Every question after the first has a history; a new one must not be drawn to the old
+    topic, and an out-of-scope one must not be answered from the previous topic's pages."""
+    first = "Is er een app die helpt signalen te herkennen?"
+    new = seed_assistant.ask(
+        "Wat is het verschil tussen vermijdende en ambivalente hechting?", [first]
+    )
+    assert new.kind == "answer" and new.sources[0].id != "hisense-app"
+    for question in (
+        "Hoe vraag ik een pgb aan voor extra begeleiding?",
+        "welke slaapmedicatie is veilig voor mijn cliënt",
+    ):
+        assert seed_assistant.ask(question, [first]).kind == "no_answer", question
+
+
+def test_without_a_fitted_reading_the_follow_up_words_decide():
+    from assistant.followup import FollowUpJudge
+    from assistant.text import STOPWORDS
+
+    judge = FollowUpJudge(None, STOPWORDS)
+    assert judge.read("en wat kan ik dan doen?", 0.5, 0.9, 0.9).combined
+    assert not judge.read(
+        "Wat is het verschil tussen vermijdend en ambivalent?", 0.5, 0.9, 0.9
+    ).combined
+
+
 def test_empty_and_over_long_questions_get_a_friendly_dutch_message(seed_assistant):
     assert "Stel je vraag over hechting" in seed_assistant.ask("   ").answer
     long = seed_assistant.ask("hechting " * 500)

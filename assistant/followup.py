@@ -1,0 +1,174 @@
+"""Does a question lean on the previous turn ("en wat kan ik dan doen?"), or stand on its own?
+
+In a chat every question after the first has a history, and most of them are new questions.
+Reading a question together with the previous one ("previous question + question") answers a
+follow-up, but drags a new question toward the old topic, and lets an out-of-scope question
+("hoe vraag ik een pgb aan?") be answered from the previous topic's pages. A pattern on words
+like "dat" or "het" cannot tell the two apart: "wat is het verschil tussen ..." has "het" too.
+
+A logistic regression decides, over eight signals: the follow-up words (a short question opening
+with "en", "maar" or pointing back with "dat", "die", "daar"), other words that can point back
+("het", "er", "ze", "daarover"), the number of content words and of words, how close the two
+questions are in meaning, and the answerability probability of the question alone, of the two
+read together, and their difference. `python -m assistant calibrate` fits it on the labelled
+follow-ups (with their real previous question) and the other labelled questions (each with a
+previous question drawn at random from the others): it learns what a follow-up looks like, not
+which one. Without a fitted model the follow-up words alone decide, as before.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .text import words
+
+RESOURCES = Path(__file__).parent / "resources"
+FEATURES = (
+    "cue",
+    "pointing_words",
+    "content_words",
+    "log_words",
+    "similarity",
+    "p_alone",
+    "p_combined",
+    "p_gain",
+)
+# The follow-up words of the first version: a short question opening with a conjunction or
+# pointing back to something just named.
+CUE = re.compile(
+    r"^\s*(en|maar|ook|dus)\b|\b(dat|dit|die|daar|daarmee|daarvan|hem|haar|hun|zo'n|zoiets)\b"
+)
+# Words that may point back but often do not ("wat is het verschil ...").
+POINTING = re.compile(
+    r"\b(deze|het|ze|zij|er|er(aan|bij|in|mee|over|van|voor|uit|op|door)|daar\w+)\b"
+)
+MAX_CONTENT_WORDS = 4  # the first version's rule: longer questions stand on their own
+
+
+def resource_path(embedding_model: str, folder: Path = RESOURCES) -> Path:
+    slug = re.sub(r"[^a-z0-9]+", "-", embedding_model.lower()).strip("-")
+    return folder / f"followup-{slug}.json"
+
+
+def content_words(question: str, stopwords: frozenset[str] | set[str]) -> int:
+    return len([w for w in words(question) if w not in stopwords])
+
+
+def cue(question: str, stopwords) -> bool:
+    """The first version's rule: few content words and a follow-up word."""
+    short = content_words(question, stopwords) <= MAX_CONTENT_WORDS
+    return short and bool(CUE.search(question.lower()))
+
+
+def features(
+    question: str,
+    stopwords,
+    similarity: float,
+    p_alone: float,
+    p_combined: float,
+) -> np.ndarray:
+    lowered = question.lower()
+    return np.asarray(
+        [
+            float(bool(CUE.search(lowered))),
+            float(bool(POINTING.search(lowered))),
+            float(content_words(question, stopwords)),
+            math.log(max(1, len(question.split()))),
+            similarity,
+            p_alone,
+            p_combined,
+            p_combined - p_alone,
+        ],
+        dtype=np.float64,
+    )
+
+
+@dataclass
+class FollowUpModel:
+    embedding_model: str
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+    threshold: float = 0.5
+    figures: dict = field(default_factory=dict)
+
+    def probability(self, x: np.ndarray) -> float:
+        z = (np.asarray(x) - np.asarray(self.mean)) / np.asarray(self.scale)
+        logit = float(z @ np.asarray(self.coef) + self.intercept)
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> FollowUpModel | None:
+        if not path.is_file():
+            return None
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass
+class Reading:
+    """How a question with a history is read: together with the previous question, or alone."""
+
+    combined: bool
+    probability: float | None  # P(follow-up); None when the follow-up words decided
+
+
+class FollowUpJudge:
+    def __init__(self, model: FollowUpModel | None, stopwords):
+        self.model = model
+        self.stopwords = stopwords
+
+    def read(self, question: str, similarity: float, p_alone: float, p_combined: float) -> Reading:
+        if self.model is None:
+            return Reading(cue(question, self.stopwords), None)
+        x = features(question, self.stopwords, similarity, p_alone, p_combined)
+        p = self.model.probability(x)
+        return Reading(p >= self.model.threshold, p)
+
+
+def fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: Sequence[str],
+    embedding_model: str,
+    c: float = 1.0,
+) -> FollowUpModel:
+    """Fit on all rows; figures: every file predicted by a model fitted on the other files."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import LeaveOneGroupOut, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    def pipeline():
+        return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000))
+
+    groups = np.asarray(groups)
+    p = cross_val_predict(
+        pipeline(), x, y, cv=LeaveOneGroupOut(), groups=groups, method="predict_proba"
+    )[:, 1]
+    final = pipeline().fit(x, y)
+    scaler, lr = final.named_steps["standardscaler"], final.named_steps["logisticregression"]
+    return FollowUpModel(
+        embedding_model=embedding_model,
+        mean=[float(v) for v in scaler.mean_],
+        scale=[float(v) if v > 0 else 1.0 for v in scaler.scale_],
+        coef=[float(v) for v in lr.coef_[0]],
+        intercept=float(lr.intercept_[0]),
+        figures={
+            "follow_ups": int(y.sum()),
+            "other_questions": int((~y).sum()),
+            "left_out_file_follow_ups_read_together": round(float((p[y] >= 0.5).mean()), 3),
+            "left_out_file_others_read_alone": round(float((p[~y] < 0.5).mean()), 3),
+        },
+    )
