@@ -136,6 +136,14 @@ class FollowUpJudge:
         p = self.model.probability(x)
         return Reading(p >= self.model.threshold, p)
 
+    def may_combine(self, question: str, similarity: float, p_alone: float) -> bool:
+        """False when no answerability of the two questions together could make this a
+        follow-up: the search with the previous question is then not needed at all (the model
+        is linear, so the most favourable value is 0 or 1)."""
+        if self.model is None:
+            return cue(question, self.stopwords)
+        return any(self.read(question, similarity, p_alone, p).combined for p in (0.0, 1.0))
+
 
 def fit(
     x: np.ndarray,

@@ -228,14 +228,15 @@ class Assistant:
         found = self._retrieve(question, first, vector)
         if history:
             # Read together with the previous question, or alone: see followup.py.
-            together = self._retrieve(f"{history[-1]} {question}", first)
             previous = self.retriever.embedder.embed_query(history[-1])
             closeness = sum(a * b for a, b in zip(vector, previous, strict=True))
-            reading = self.follow_ups.read(
-                question, closeness, found.probability, together.probability
-            )
-            if reading.combined:
-                found = together
+            if self.follow_ups.may_combine(question, closeness, found.probability):
+                together = self._retrieve(f"{history[-1]} {question}", first)
+                reading = self.follow_ups.read(
+                    question, closeness, found.probability, together.probability
+                )
+                if reading.combined:
+                    found = together
         retrieval, similarity, route = found.retrieval, found.similarity, found.route
         return _Prepared(question, route, retrieval, contact, history, similarity, referrals)
 
