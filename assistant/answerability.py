@@ -4,9 +4,10 @@ A logistic regression over the question's embedding plus four retrieval signals 
 passage similarity, best sentence similarity, idf-weighted word coverage, the ranking model's
 best document probability), averaged with the vote of the nearest labelled questions, both
 fitted on labelled questions (answerable paraphrases and the out-of-scope questions caregivers
-really ask) by `python -m assistant calibrate`. The fitted model is a small JSON file per embedding model in
-assistant/resources/, with its threshold and the figures measured when it was made. For an
-embedding model without such a file the lexical coverage rule of the first version decides.
+really ask) by `python -m assistant calibrate`. The fitted model is a small JSON file per
+embedding model in assistant/resources/, with its threshold and the figures measured when it
+was made. For an embedding model without such a file the lexical coverage rule of the first
+version decides.
 """
 
 from __future__ import annotations

@@ -242,17 +242,6 @@ def test_a_new_question_in_a_conversation_is_read_on_its_own(seed_assistant):
         assert seed_assistant.ask(question, [first]).kind == "no_answer", question
 
 
-def test_without_a_fitted_reading_the_follow_up_words_decide():
-    from assistant.followup import FollowUpJudge
-    from assistant.text import STOPWORDS
-
-    judge = FollowUpJudge(None, STOPWORDS)
-    assert judge.read("en wat kan ik dan doen?", 0.5, 0.9, 0.9).combined
-    assert not judge.read(
-        "Wat is het verschil tussen vermijdend en ambivalent?", 0.5, 0.9, 0.9
-    ).combined
-
-
 def test_empty_and_over_long_questions_get_a_friendly_dutch_message(seed_assistant):
     assert "Stel je vraag over hechting" in seed_assistant.ask("   ").answer
     long = seed_assistant.ask("hechting " * 500)
