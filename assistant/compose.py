@@ -98,6 +98,10 @@ TYPE_LABELS = {
 }
 RESOURCE_TYPES = {"boek", "artikel", "infosheet", "publicatie", "webinar", "app", "game"}
 MAX_SENTENCES = 4
+# Openings that point back to the sentence before ("Deze kinderen ...", "Daardoor ...").
+POINTING_BACK = frozenset(
+    "deze dit dat die daarom daardoor hierdoor daarbij hierbij zij ze hij hun zo".split()
+)
 MAX_SOURCES = 3
 
 _DEFINITION = re.compile(
@@ -321,9 +325,25 @@ class Composer:
                 first = next((s for s in scored if s.passage is p and s.position == 0), None)
                 if first is not None:
                     chosen.append(first)
+        self._add_antecedents(scored, chosen)
         order = {doc_id: i for i, doc_id in enumerate(docs)}
         chosen.sort(key=lambda s: (order[s.passage.doc_id], s.passage.chunk_id, s.position))
         return chosen
+
+    @staticmethod
+    def _add_antecedents(scored: list[_Sentence], chosen: list[_Sentence]) -> None:
+        """A sentence that opens by pointing back ("Deze kinderen ...", "Daarom ...") brings
+        the sentence before it, which says what it points to, within one more sentence."""
+        by_place = {(s.passage.chunk_id, s.position): s for s in scored}
+        for s in list(chosen):
+            if len(chosen) > MAX_SENTENCES:
+                break
+            first = s.text.split(maxsplit=1)[0].lower() if s.text.split() else ""
+            if first not in POINTING_BACK:
+                continue
+            before = by_place.get((s.passage.chunk_id, s.position - 1))
+            if before is not None and before not in chosen:
+                chosen.append(before)
 
     @staticmethod
     def _add_runner_ups(passages, scored, chosen, docs, floor: float) -> None:

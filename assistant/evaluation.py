@@ -124,9 +124,10 @@ def evaluate(assistant, cases: list[Case], corpus_root: Path, file: str = "") ->
         hits = []
         if case.expected not in SPECIAL and answer.kind in ("answer", "urgent"):
             # The answer's own sources: an urgent answer lists its referral lines first and may
-            # still answer the question below them (a false alarm is counted separately).
+            # still answer the question below them (a false alarm is counted separately). An
+            # ordinary answer may quote a referral page itself ("is 113 gratis?").
             phrases = [p for p in case.expected.split("|") if p]
-            own = [s for s in answer.sources if s.type != "spoed"]
+            own = [s for s in answer.sources if s.type != "spoed" or answer.kind == "answer"]
             hits = [any(ph in source_text(s.path) for ph in phrases) for s in own]
         results.append(
             CaseResult(
@@ -304,7 +305,11 @@ def evaluate_drafts(assistant, folder: Path, corpus_root: Path) -> DraftReport:
         if expected_kind == "answer":
             groups = [g for g in row.get("expected", "").split("||") if g.strip()]
             # The answer's own sources (an urgent draft lists its referral lines first).
-            cited = [source_text(s.path) for s in draft.sources if s.type != "spoed"]
+            cited = [
+                source_text(s.path)
+                for s in draft.sources
+                if s.type != "spoed" or draft.kind == "answer"
+            ]
             # Each question's answer among the (at most three) sources cited for it.
             window = cited[: 3 * max(1, len(groups))]
             right = draft.kind in ("answer", "urgent") and all(

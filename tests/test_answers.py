@@ -334,3 +334,17 @@ def test_a_sentence_curators_mark_niet_citeren_is_never_quoted(seed_assistant):
     assert answer.kind == "answer"
     assert "Als er een woord is" not in answer.answer
     assert "veilige en voorspelbare omgeving" in answer.answer
+
+
+def test_a_sentence_that_points_back_comes_with_the_sentence_it_points_to(seed_assistant):
+    answer = seed_assistant.ask("Hoe kan ik zien of iemand onveilig gehecht is?").answer
+    pointing = "Deze kinderen zijn doorgaans opgegroeid"
+    assert pointing in answer
+    before = "Bij gedesorganiseerde gehechtheid is de gehechtheidsrelatie tussen ouder en kind"
+    assert before in answer and answer.index(before) < answer.index(pointing)
+
+
+def test_a_question_about_a_referral_service_is_answered_from_its_page(seed_assistant):
+    answer = seed_assistant.ask("is bellen met 113 gratis?")
+    assert answer.kind == "answer" and answer.sources[0].id == "spoed-113"
+    assert "Bellen is gratis" in answer.answer and "**" not in answer.body
