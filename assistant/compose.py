@@ -551,6 +551,8 @@ class Composer:
         chosen = fitting(referrals, situations, family)
         if not chosen or answer.kind == "urgent":
             return answer
+        if chosen[0].id in {s.id for s in answer.sources}:
+            return answer  # the answer quotes that page already ("wat is het nummer van ...?")
         line = f"{REFERRAL_LEAD} {lead_sentence(chosen[0].text)}"
         return replace(answer, answer=f"{line}\n\n{answer.answer}", referral=line)
 

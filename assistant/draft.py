@@ -150,7 +150,7 @@ SIGNAL_NAMES = {
     "mishandeling": "mishandeling of verwaarlozing",
     "seksueel_grensoverschrijdend": "seksueel grensoverschrijdend gedrag",
     "uitbuiting": "uitbuiting",
-    "direct_gevaar": "direct gevaar",
+    "direct_gevaar": "een onveilige situatie",  # the category itself is unsure
     "geweld_in_zorg": "geweld in de zorgrelatie",
 }
 

@@ -336,15 +336,33 @@ def test_a_sentence_curators_mark_niet_citeren_is_never_quoted(seed_assistant):
     assert "veilige en voorspelbare omgeving" in answer.answer
 
 
-def test_a_sentence_that_points_back_comes_with_the_sentence_it_points_to(seed_assistant):
-    answer = seed_assistant.ask("Hoe kan ik zien of iemand onveilig gehecht is?").answer
-    pointing = "Deze kinderen zijn doorgaans opgegroeid"
-    assert pointing in answer
-    before = "Bij gedesorganiseerde gehechtheid is de gehechtheidsrelatie tussen ouder en kind"
-    assert before in answer and answer.index(before) < answer.index(pointing)
+def test_a_sentence_that_points_back_comes_with_the_sentence_it_points_to():
+    from types import SimpleNamespace
+
+    from assistant.compose import Composer, _Sentence
+
+    passage = SimpleNamespace(chunk_id="gedesorganiseerd:0", doc_id="gedesorganiseerd")
+    texts = [
+        "Bij gedesorganiseerde gehechtheid is de gehechtheidsrelatie verstoord.",
+        "Deze kinderen zijn doorgaans opgegroeid met ouders die ook een bron van angst zijn.",
+        "Het kind laat chaotisch gedrag zien.",
+    ]
+    scored = [_Sentence(passage, 0, i, t, 1.0) for i, t in enumerate(texts)]
+    chosen = [scored[1], scored[2]]
+    Composer._add_antecedents(scored, chosen)
+    assert scored[0] in chosen  # "Deze kinderen" says nothing without the sentence before it
+    alone = [scored[2]]
+    Composer._add_antecedents(scored, alone)
+    assert alone == [scored[2]]  # "Het kind ..." stands on its own
 
 
 def test_a_question_about_a_referral_service_is_answered_from_its_page(seed_assistant):
     answer = seed_assistant.ask("is bellen met 113 gratis?")
     assert answer.kind == "answer" and answer.sources[0].id == "spoed-113"
     assert "Bellen is gratis" in answer.answer and "**" not in answer.body
+
+
+def test_a_referral_page_quoted_as_the_answer_gets_no_referral_line_repeating_it(seed_assistant):
+    answer = seed_assistant.ask("wat is het nummer van veilig thuis?")
+    assert answer.kind == "answer" and answer.sources[0].id == "spoed-veilig-thuis"
+    assert answer.referral == "" and answer.answer.count("0800-2000") == 1

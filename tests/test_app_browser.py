@@ -150,6 +150,8 @@ def test_feedback_takes_a_comment_after_the_thumb_and_curators_see_it(page, app,
     )
     confirmation = page.locator("#antwoord-0 .bevestiging")
     assert "Dank je wel voor je toelichting" in confirmation.inner_text()
+    # Focus goes on to the next question, not back to the top of the page.
+    page.wait_for_function("() => document.activeElement.closest('#vraag') !== null")
     page.wait_for_timeout(5500)
     assert not confirmation.is_visible()  # the confirmation goes away by itself
 

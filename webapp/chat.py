@@ -53,6 +53,7 @@ element.addEventListener('click', (e) => {
   const send = e.target.closest('button[data-verstuur]');
   if (send) {
     const box = element.querySelector('#toelichting-' + send.dataset.verstuur);
+    element.dataset.focusNa = 'vraag';  // on to the next question (the thanks is a status)
     trigger('comment', {turn: Number(send.dataset.verstuur), comment: box ? box.value : ''});
     return;
   }
@@ -64,7 +65,10 @@ element.addEventListener('click', (e) => {
   }
 });
 watch('value', () => {
-  const next = element.dataset.focusNa && element.querySelector('#' + element.dataset.focusNa);
+  const want = element.dataset.focusNa;
+  const next = want && (want === 'vraag'
+    ? document.querySelector('#vraag textarea')
+    : element.querySelector('#' + want));
   if (next) { delete element.dataset.focusNa; next.focus(); }
   const root = element.querySelector('.gesprek');
   if (!root) return;
