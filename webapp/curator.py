@@ -288,10 +288,13 @@ class CuratorPage:
         )
         password = gr.Textbox(label="Wachtwoord", type="password", elem_id="wachtwoord")
         with gr.Row():
-            show = gr.Button("Toon overzicht", elem_id="toon-overzicht", min_width=140)
+            # Looking is what curators do most; re-indexing is the heavier, rarer action.
+            show = gr.Button(
+                "Toon overzicht", variant="primary", elem_id="toon-overzicht", min_width=140
+            )
             rebuild = gr.Button(
                 "Controleer en her-indexeer",
-                variant="primary",
+                variant="secondary",
                 elem_id="herindexeer",
                 min_width=140,
             )
