@@ -224,13 +224,20 @@ def cmd_calibrate(args) -> int:
         )
     assistant.router.judge.model = model
     reading = follow_ups(assistant, train, settings.embedding_model)
-    g = reading.figures
-    print(
-        f"Vervolgvragen: {g['follow_ups']} vervolgvragen, {g['other_questions']} andere vragen; "
-        f"zonder eigen bestand gefit: {g['left_out_file_follow_ups_read_together']:.3f} van de "
-        f"vervolgvragen samen met de vorige vraag gelezen, "
-        f"{g['left_out_file_others_read_alone']:.3f} van de andere vragen los"
-    )
+    if reading is None:
+        print(
+            "Vervolgvragen: te weinig gelabelde vervolgvragen en andere vragen om te fitten; "
+            "de vervolgwoorden blijven beslissen."
+        )
+    else:
+        g = reading.figures
+        print(
+            f"Vervolgvragen: {g['follow_ups']} vervolgvragen, {g['other_questions']} andere "
+            f"vragen; zonder eigen bestand gefit: "
+            f"{g['left_out_file_follow_ups_read_together']:.3f} van de vervolgvragen samen met de "
+            f"vorige vraag gelezen, {g['left_out_file_others_read_alone']:.3f} van de andere "
+            f"vragen los"
+        )
     if not args.dry_run:
         path = resource_path(settings.embedding_model)
         model.save(path)
@@ -238,8 +245,9 @@ def cmd_calibrate(args) -> int:
         if ranker is not None:
             ranker.save(ranking_path(settings.embedding_model))
             print(f"Opgeslagen in {ranking_path(settings.embedding_model)}")
-        reading.save(follow_up_path(settings.embedding_model))
-        print(f"Opgeslagen in {follow_up_path(settings.embedding_model)}")
+        if reading is not None:
+            reading.save(follow_up_path(settings.embedding_model))
+            print(f"Opgeslagen in {follow_up_path(settings.embedding_model)}")
     return 0
 
 

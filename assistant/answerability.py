@@ -186,12 +186,17 @@ def fit(
     def pipeline():
         return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000))
 
+    y = np.asarray(y, dtype=bool)
+    if groups is not None:
+        groups = np.asarray(groups)
+        # Leaving out a file must leave both kinds of question to learn from.
+        if any(len(set(y[groups != g].tolist())) < 2 for g in set(groups.tolist())):
+            groups = None
     if groups is None:
         cv = StratifiedKFold(5, shuffle=True, random_state=0)
         groups = np.zeros(len(y), dtype=int)
         for i, (_, test) in enumerate(cv.split(x, y)):
             groups[test] = i
-    groups = np.asarray(groups)
     lr = cross_val_predict(
         pipeline(), x, y, cv=LeaveOneGroupOut(), groups=groups, method="predict_proba"
     )[:, 1]

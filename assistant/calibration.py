@@ -101,7 +101,7 @@ def calibrate(
 
 def follow_ups(
     assistant, train: dict[str, list[Case]], model_name: str, seed: int = 0
-) -> FollowUpModel:
+) -> FollowUpModel | None:
     """Fit the follow-up reading (followup.py) with the fitted models in place: every labelled
     follow-up with its own previous question, every other question with a previous question
     drawn at random from the others. A file's own examples do not vote on its questions."""
@@ -123,8 +123,8 @@ def follow_ups(
                     continue
                 vector = assistant.retriever.embedder.embed_query(case.question)
                 before = assistant.retriever.embedder.embed_query(previous)
-                alone = assistant._retrieve(case.question, _ANSWER, vector)
-                together = assistant._retrieve(f"{previous} {case.question}", _ANSWER)
+                alone = assistant.retrieve(case.question, _ANSWER, vector)
+                together = assistant.retrieve(f"{previous} {case.question}", _ANSWER)
                 closeness = float(np.dot(vector, before))
                 rows.append(
                     follow_up_features(
@@ -138,8 +138,11 @@ def follow_ups(
                 ranker.holding_out(None)
             if judge.model is not None:
                 judge.model.holding_out(None)
+    if not rows:
+        return None
     model = fit_follow_ups(np.vstack(rows), np.asarray(labels), groups, model_name)
-    model.figures["training_files"] = sorted(train)
+    if model is not None:
+        model.figures["training_files"] = sorted(train)
     return model
 
 

@@ -151,20 +151,27 @@ def fit(
     groups: Sequence[str],
     embedding_model: str,
     c: float = 1.0,
-) -> FollowUpModel:
-    """Fit on all rows; figures: every file predicted by a model fitted on the other files."""
+) -> FollowUpModel | None:
+    """Fit on all rows; figures: every file predicted by a model fitted on the other files (5
+    stratified folds when leaving out a file would leave one kind only). None without both
+    kinds of question: the follow-up words then decide."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import LeaveOneGroupOut, cross_val_predict
+    from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     def pipeline():
         return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000))
 
+    y = np.asarray(y, dtype=bool)
+    if y.sum() < 2 or (~y).sum() < 2:
+        return None
     groups = np.asarray(groups)
-    p = cross_val_predict(
-        pipeline(), x, y, cv=LeaveOneGroupOut(), groups=groups, method="predict_proba"
-    )[:, 1]
+    splits = list(LeaveOneGroupOut().split(x, y, groups))
+    if any(len(set(y[train])) < 2 for train, _ in splits):
+        folds = int(min(5, y.sum(), (~y).sum()))
+        splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y))
+    p = cross_val_predict(pipeline(), x, y, cv=splits, method="predict_proba")[:, 1]
     final = pipeline().fit(x, y)
     scaler, lr = final.named_steps["standardscaler"], final.named_steps["logisticregression"]
     return FollowUpModel(

@@ -43,7 +43,7 @@ def clean(text: str) -> str:
 
 
 @dataclass
-class _Found:
+class Found:
     """One search: its passages, their sentences' similarity, the route, P(answerable)."""
 
     retrieval: Retrieval
@@ -208,7 +208,7 @@ class Assistant:
             # reageert niet!") gets the referral alone, not the nearest page.
             ordinary = None
             if not first.by_rule and len(question) <= MAX_QUESTION and asks_something(question):
-                found = self._retrieve(question, Route("answer"), vector)
+                found = self.retrieve(question, Route("answer"), vector)
                 if found.route.kind == "answer":
                     ordinary = self.composer.answer(
                         question, found.route, found.retrieval, None, found.similarity
@@ -225,13 +225,13 @@ class Assistant:
             answer = self.composer.message(question[:200], text, contact)
             return self.composer.with_referral(answer, first.referral, referrals, first.family)
         history = [clean(h) for h in history if clean(h)]
-        found = self._retrieve(question, first, vector)
+        found = self.retrieve(question, first, vector)
         if history:
             # Read together with the previous question, or alone: see followup.py.
             previous = self.retriever.embedder.embed_query(history[-1])
             closeness = sum(a * b for a, b in zip(vector, previous, strict=True))
             if self.follow_ups.may_combine(question, closeness, found.probability):
-                together = self._retrieve(f"{history[-1]} {question}", first)
+                together = self.retrieve(f"{history[-1]} {question}", first)
                 reading = self.follow_ups.read(
                     question, closeness, found.probability, together.probability
                 )
@@ -240,13 +240,14 @@ class Assistant:
         retrieval, similarity, route = found.retrieval, found.similarity, found.route
         return _Prepared(question, route, retrieval, contact, history, similarity, referrals)
 
-    def _retrieve(self, query: str, first: Route, vector: list[float] | None = None) -> _Found:
+    def retrieve(self, query: str, first: Route, vector: list[float] | None = None) -> Found:
+        """One search and its answerability (calibration reads questions the same way)."""
         retrieval = self.retriever.search(query, vector=vector)
         similarity = self.retriever.similarity(retrieval, retrieval.passages + retrieval.context)
         best = sentence_top(similarity, [p.chunk_id for p in retrieval.passages[:3]])
         verdict = self.router.judge.judge(retrieval, best)
         route = self.router.after_retrieval(first, retrieval, best, verdict)
-        return _Found(retrieval, similarity, route, verdict.probability)
+        return Found(retrieval, similarity, route, verdict.probability)
 
     def _extractive(self, prepared: _Prepared) -> Answer:
         p = prepared

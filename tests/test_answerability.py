@@ -54,3 +54,10 @@ def test_a_model_of_the_first_version_has_no_vote_and_still_loads(tmp_path):
     model = fit(x, y, "test-model", groups)
     model.neighbours = None
     assert 0.0 <= model.probability(x[0]) <= 1.0
+
+
+def test_files_of_one_kind_each_fall_back_to_stratified_folds():
+    x, y, _ = labelled()
+    groups = np.where(y, "answerable.tsv", "out_of_scope.tsv")  # leaving one out leaves one kind
+    model = fit(x, y, "test-model", groups)
+    assert model.figures["cv_groups"] == 5

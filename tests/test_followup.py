@@ -49,3 +49,15 @@ def test_without_a_fitted_reading_the_follow_up_words_decide():
     assert not judge.read(
         "Wat is het verschil tussen vermijdend en ambivalent?", 0.5, 0.9, 0.9
     ).combined
+
+
+def test_too_few_follow_ups_to_fit_leave_the_follow_up_words_in_charge():
+    import numpy as np
+
+    from assistant.followup import fit
+
+    x = np.random.default_rng(0).random((20, 8))
+    assert fit(x, np.array([True] + [False] * 19), ["a.tsv"] * 20, "test-model") is None
+    y = np.array([True, False] * 10)
+    model = fit(x, y, np.where(y, "followups.tsv", "questions.tsv"), "test-model")
+    assert model is not None and model.figures["follow_ups"] == 10
