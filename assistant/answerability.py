@@ -12,16 +12,23 @@ version decides.
 
 from __future__ import annotations
 
-import json
 import math
-import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import weights
 from .retrieval import Retrieval, Similarity
-from .weights import pack_rows, unpack_rows
+from .weights import (
+    fitted_fields,
+    load_fields,
+    logistic,
+    model_slug,
+    pack_rows,
+    standardised_logistic,
+    unpack_rows,
+)
 
 RESOURCES = Path(__file__).parent / "resources"
 SIGNALS = ("dense_top", "sentence_top", "coverage", "passage_top")
@@ -35,8 +42,7 @@ TEMPERATURE = 0.05
 
 
 def resource_path(embedding_model: str, folder: Path = RESOURCES) -> Path:
-    slug = re.sub(r"[^a-z0-9]+", "-", embedding_model.lower()).strip("-")
-    return folder / f"answerability-{slug}.json"
+    return folder / f"answerability-{model_slug(embedding_model)}.json"
 
 
 def sentence_top(similarity: Similarity, chunk_ids: list[str]) -> float:
@@ -74,9 +80,7 @@ class AnswerabilityModel:
     def probability(self, x: np.ndarray) -> float:
         if x.shape[0] != len(self.coef):
             raise ValueError(f"expected {len(self.coef)} features, got {x.shape[0]}")
-        z = (x - np.asarray(self.mean)) / np.asarray(self.scale)
-        logit = float(z @ np.asarray(self.coef) + self.intercept)
-        p = 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
+        p = logistic(x, self.mean, self.scale, self.coef, self.intercept)
         if not self.neighbours:
             return p
         rows, labels, center = self._examples()
@@ -105,14 +109,12 @@ class AnswerabilityModel:
         return cached
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self)) + "\n", encoding="utf-8")
+        weights.save(path, self)
 
     @classmethod
     def load(cls, path: Path) -> AnswerabilityModel | None:
-        if not path.is_file():
-            return None
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
+        fields = load_fields(path)
+        return cls(**fields) if fields is not None else None
 
 
 @dataclass
@@ -178,13 +180,7 @@ def fit(
     With `groups` (the file each question comes from) every file is predicted by a model fitted
     on the other files, its questions voting only with the other files' questions: as for
     questions nobody labelled. Without, 5 stratified folds."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    def pipeline():
-        return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000))
 
     y = np.asarray(y, dtype=bool)
     if groups is not None:
@@ -198,7 +194,7 @@ def fit(
         for i, (_, test) in enumerate(cv.split(x, y)):
             groups[test] = i
     lr = cross_val_predict(
-        pipeline(), x, y, cv=LeaveOneGroupOut(), groups=groups, method="predict_proba"
+        standardised_logistic(c), x, y, cv=LeaveOneGroupOut(), groups=groups, method="predict_proba"
     )[:, 1]
     vectors = np.asarray(x[:, len(SIGNALS) :], dtype=np.float32)
     center = vectors.mean(axis=0)
@@ -213,8 +209,7 @@ def fit(
     threshold = (
         float(positives[int(max_false_refusals * len(positives))]) if len(positives) else 0.5
     )
-    final = pipeline().fit(x, y)
-    scaler, lr = final.named_steps["standardscaler"], final.named_steps["logisticregression"]
+    final = standardised_logistic(c).fit(x, y)
     figures = {
         "training_questions": int(len(y)),
         "training_answerable": int(y.sum()),
@@ -224,10 +219,7 @@ def fit(
     }
     return AnswerabilityModel(
         embedding_model=embedding_model,
-        mean=[float(v) for v in scaler.mean_],
-        scale=[float(v) if v > 0 else 1.0 for v in scaler.scale_],
-        coef=[float(v) for v in lr.coef_[0]],
-        intercept=float(lr.intercept_[0]),
+        **fitted_fields(final),
         threshold=round(threshold, 4),
         figures=figures,
         neighbours={

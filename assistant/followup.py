@@ -18,16 +18,17 @@ which one. Without a fitted model the follow-up words alone decide, as before.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import weights
 from .text import words
+from .weights import fitted_fields, load_fields, logistic, model_slug, standardised_logistic
 
 RESOURCES = Path(__file__).parent / "resources"
 FEATURES = (
@@ -53,8 +54,7 @@ MAX_CONTENT_WORDS = 4  # the first version's rule: longer questions stand on the
 
 
 def resource_path(embedding_model: str, folder: Path = RESOURCES) -> Path:
-    slug = re.sub(r"[^a-z0-9]+", "-", embedding_model.lower()).strip("-")
-    return folder / f"followup-{slug}.json"
+    return folder / f"followup-{model_slug(embedding_model)}.json"
 
 
 def content_words(question: str, stopwords: frozenset[str] | set[str]) -> int:
@@ -101,19 +101,15 @@ class FollowUpModel:
     figures: dict = field(default_factory=dict)
 
     def probability(self, x: np.ndarray) -> float:
-        z = (np.asarray(x) - np.asarray(self.mean)) / np.asarray(self.scale)
-        logit = float(z @ np.asarray(self.coef) + self.intercept)
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
+        return logistic(x, self.mean, self.scale, self.coef, self.intercept)
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self), indent=1) + "\n", encoding="utf-8")
+        weights.save(path, self)
 
     @classmethod
     def load(cls, path: Path) -> FollowUpModel | None:
-        if not path.is_file():
-            return None
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
+        fields = load_fields(path)
+        return cls(**fields) if fields is not None else None
 
 
 @dataclass
@@ -155,13 +151,7 @@ def fit(
     """Fit on all rows; figures: every file predicted by a model fitted on the other files (5
     stratified folds when leaving out a file would leave one kind only). None without both
     kinds of question: the follow-up words then decide."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    def pipeline():
-        return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000))
 
     y = np.asarray(y, dtype=bool)
     if y.sum() < 2 or (~y).sum() < 2:
@@ -171,15 +161,11 @@ def fit(
     if any(len(set(y[train])) < 2 for train, _ in splits):
         folds = int(min(5, y.sum(), (~y).sum()))
         splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y))
-    p = cross_val_predict(pipeline(), x, y, cv=splits, method="predict_proba")[:, 1]
-    final = pipeline().fit(x, y)
-    scaler, lr = final.named_steps["standardscaler"], final.named_steps["logisticregression"]
+    p = cross_val_predict(standardised_logistic(c), x, y, cv=splits, method="predict_proba")[:, 1]
+    final = standardised_logistic(c).fit(x, y)
     return FollowUpModel(
         embedding_model=embedding_model,
-        mean=[float(v) for v in scaler.mean_],
-        scale=[float(v) if v > 0 else 1.0 for v in scaler.scale_],
-        coef=[float(v) for v in lr.coef_[0]],
-        intercept=float(lr.intercept_[0]),
+        **fitted_fields(final),
         figures={
             "follow_ups": int(y.sum()),
             "other_questions": int((~y).sum()),

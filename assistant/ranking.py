@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .weights import model_slug
 
 RESOURCES = Path(__file__).parent / "resources"
 FORMAT_VERSION = 1
@@ -41,8 +42,7 @@ SIGNALS = ("dense", "lexical", "resource")
 
 
 def resource_path(embedding_model: str, folder: Path = RESOURCES) -> Path:
-    slug = re.sub(r"[^a-z0-9]+", "-", embedding_model.lower()).strip("-")
-    return folder / f"ranking-{slug}.json"
+    return folder / f"ranking-{model_slug(embedding_model)}.json"
 
 
 @dataclass

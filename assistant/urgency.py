@@ -29,6 +29,7 @@ import numpy as np
 
 from . import weights
 from .text import fold
+from .weights import model_slug
 
 log = logging.getLogger(__name__)
 
@@ -345,11 +346,6 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
-
-
-def model_slug(name: str) -> str:
-    """A file-name-safe form of an embedding model's name: 'intfloat/x-y' -> 'intfloat-x-y'."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "model"
 
 
 def weights_name(embedding_model: str) -> str:

@@ -1,9 +1,12 @@
-"""Fitted weights stored as JSON: written atomically, versioned, vectors as base64 float16."""
+"""Fitted weights stored as JSON: written atomically, versioned, vectors as base64 float16;
+and the standardised logistic regression several of the fitted models share."""
 
 from __future__ import annotations
 
 import base64
 import json
+import math
+import re
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,3 +37,43 @@ def pack_rows(z: np.ndarray) -> dict:
 def unpack_rows(packed: dict) -> np.ndarray:
     rows = np.frombuffer(base64.b64decode(packed["rows"]), dtype="<f2").astype(np.float32)
     return rows.reshape(packed["shape"])
+
+
+def model_slug(name: str) -> str:
+    """A file-name-safe form of an embedding model's name: 'intfloat/x-y' -> 'intfloat-x-y'."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "model"
+
+
+def load_fields(path: Path) -> dict | None:
+    """The stored fields of an unversioned weights file; None when there is no file."""
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def logistic(x, mean, scale, coef, intercept: float) -> float:
+    """P(yes) of a logistic regression over standardised features."""
+    z = (np.asarray(x) - np.asarray(mean)) / np.asarray(scale)
+    logit = float(z @ np.asarray(coef) + intercept)
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
+
+
+def standardised_logistic(c: float = 1.0):
+    """An unfitted scikit-learn pipeline: standardise, then a logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000))
+
+
+def fitted_fields(pipeline) -> dict:
+    """The weights of a fitted standardised_logistic() pipeline, as stored (see logistic())."""
+    scaler = pipeline.named_steps["standardscaler"]
+    lr = pipeline.named_steps["logisticregression"]
+    return {
+        "mean": [float(v) for v in scaler.mean_],
+        "scale": [float(v) if v > 0 else 1.0 for v in scaler.scale_],
+        "coef": [float(v) for v in lr.coef_[0]],
+        "intercept": float(lr.intercept_[0]),
+    }
