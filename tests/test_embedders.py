@@ -65,3 +65,22 @@ def test_switching_the_model_re_embeds_everything(mini_corpus, tmp_path, embedde
     assert (
         second.chunks_embedded == first.chunks_embedded and len(second.changed) == first.documents
     )
+
+
+def test_a_question_asked_again_is_not_embedded_again(embedder):
+    calls = []
+    real = embedder.langchain.embed_query
+
+    def counting(text):
+        calls.append(text)
+        return real(text)
+
+    embedder.langchain.embed_query = counting
+    try:
+        first = embedder.embed_query("Wat is een veilige haven voor een kind?")
+        again = embedder.embed_query("Wat is een veilige haven voor een kind?")
+    finally:
+        del embedder.langchain.embed_query
+    assert first == again and len(calls) == 1
+    again.append(0.0)  # a caller's change never reaches the kept vector
+    assert len(embedder.embed_query("Wat is een veilige haven voor een kind?")) == len(first)
