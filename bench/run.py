@@ -227,7 +227,7 @@ def quality(assistant: Assistant) -> dict:
 
     out = {}
     ranker = assistant.retriever.ranker
-    for name in ("dev_questions", "blind5_questions"):
+    for name in ("dev_questions", "blind7_questions", "blind7_followups"):
         path = EVAL / f"{name}.tsv"
         if not path.exists():
             continue

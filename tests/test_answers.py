@@ -274,19 +274,17 @@ def test_an_urgent_email_draft_leads_with_the_referral(seed_assistant):
     assert "Bel 112" in draft.text
 
 
-# dev: the shared dev file. Its one refusal ("Welk werkboek heeft Bartiméus gemaakt?") is within
-# the answerability model's calibrated 3% false refusals, so right@3 is 31/32. blind5: blind set 5
-# (2026-11-30), never trained on; a regression guard at what it measured when scored at the end
-# of that session (right@1 0.920, right@3 0.947, key sentence 0.907, 3 of 75 answerable refused,
-# out of scope refused 0.958, 1 urgent false alarm). It misses the 3% false-refusal target by
-# one question and right@3 0.97 by two: see the session note.
+# dev: the shared dev file. blind7: blind set 7 (2026-11-30, session 6), never trained on; a
+# regression guard a little below what it measured when scored once at the end of that session
+# (right@1 0.946, right@3 0.973, key sentence 0.932, 1 of 74 answerable refused, out of scope
+# refused 0.969, 2 urgent false alarms).
 @pytest.mark.parametrize(
     ("file", "targets"),
     [
-        ("dev_questions.tsv", {"right_at_1": 0.90, "right_at_3": 0.96, "false_alarms": 0}),
+        ("dev_questions.tsv", {"right_at_1": 0.96, "right_at_3": 0.97, "false_alarms": 0}),
         (
-            "blind5_questions.tsv",
-            {"right_at_1": 0.90, "right_at_3": 0.94, "key": 0.88, "false_alarms": 1, "refused": 3},
+            "blind7_questions.tsv",
+            {"right_at_1": 0.93, "right_at_3": 0.96, "key": 0.91, "false_alarms": 2, "refused": 2},
         ),
     ],
 )
@@ -368,3 +366,14 @@ def test_a_referral_page_quoted_as_the_answer_gets_no_referral_line_repeating_it
     answer = seed_assistant.ask("wat is het nummer van veilig thuis?")
     assert answer.kind == "answer" and answer.sources[0].id == "spoed-veilig-thuis"
     assert answer.referral == "" and answer.answer.count("0800-2000") == 1
+
+
+def test_a_follow_up_asking_what_the_corpus_does_not_say_about_a_source_is_refused(
+    seed_assistant,
+):
+    """Read together, the book's page answers the first question; not the price."""
+    first = "Welk boek helpt bij een vertrouwensrelatie met blinde kinderen?"
+    assert seed_assistant.ask(first).kind == "answer"
+    assert seed_assistant.ask("en wat kost dat boek?", [first]).kind == "no_answer"
+    also = seed_assistant.ask("kan ik het ook bij volwassenen gebruiken?", [first])
+    assert also.kind == "answer" and "volwassenen" in also.answer

@@ -21,9 +21,9 @@ from assistant.urgency import (
 )
 
 EVAL = Path(__file__).parent / "eval"
-# Blind set 5 of 2026-11-30 (never trained or tuned on); point HECHTING_URGENT_HELDOUT
+# Blind set 7 of 2026-11-30 (session 6) (never trained or tuned on); point HECHTING_URGENT_HELDOUT
 # elsewhere to score another one.
-HELDOUT = Path(os.environ.get("HECHTING_URGENT_HELDOUT", EVAL / "urgent_blind5.tsv"))
+HELDOUT = Path(os.environ.get("HECHTING_URGENT_HELDOUT", EVAL / "urgent_blind7.tsv"))
 TRAIN_FILES = sorted(RESOURCES.glob(TRAIN_GLOB))
 
 
