@@ -189,9 +189,11 @@ def cmd_draft_eval(args) -> int:
 
 def cmd_calibrate(args) -> int:
     from .answerability import resource_path
-    from .calibration import calibrate, follow_ups
+    from .calibration import calibrate, follow_up_scope, follow_ups
     from .evaluation import read_cases
+    from .followup import FollowUpJudge
     from .followup import resource_path as follow_up_path
+    from .followup_scope import resource_path as scope_path
     from .ranking import resource_path as ranking_path
 
     settings = _settings()
@@ -238,6 +240,20 @@ def cmd_calibrate(args) -> int:
             f"vorige vraag gelezen, {g['left_out_file_others_read_alone']:.3f} van de andere "
             f"vragen los"
         )
+    if reading is not None:
+        assistant.follow_ups = FollowUpJudge(reading, assistant.follow_ups.stopwords)
+    scope = follow_up_scope(assistant, train, settings.embedding_model)
+    if scope is None:
+        print("Vervolgvragen buiten bereik: te weinig gelabelde vervolgvragen om te fitten.")
+    else:
+        g = scope.figures
+        print(
+            f"Vervolgvragen buiten bereik: {g['answerable_follow_ups']} beantwoordbare en "
+            f"{g['out_of_scope_follow_ups']} buiten bereik (samen gelezen, samen antwoordbaar); "
+            f"zonder eigen bestand gefit: {g['left_out_file_answerable_refused']:.3f} van de "
+            f"beantwoordbare geweigerd, {g['left_out_file_out_of_scope_refused']:.3f} van die "
+            f"buiten bereik"
+        )
     if not args.dry_run:
         path = resource_path(settings.embedding_model)
         model.save(path)
@@ -248,6 +264,9 @@ def cmd_calibrate(args) -> int:
         if reading is not None:
             reading.save(follow_up_path(settings.embedding_model))
             print(f"Opgeslagen in {follow_up_path(settings.embedding_model)}")
+        if scope is not None:
+            scope.save(scope_path(settings.embedding_model))
+            print(f"Opgeslagen in {scope_path(settings.embedding_model)}")
     return 0
 
 

@@ -2,9 +2,11 @@
 
 `python -m assistant calibrate TRAIN.tsv ... [--heldout FILE ...]` first fits the document
 ranking model (ranking.py) on the answerable training questions, then, with that ranking in
-place, computes for every labelled question (answerable or NO_ANSWER; URGENT lines are skipped)
-the features the assistant uses at run time and fits the answerability model. It prints
-cross-validated and held-out figures and writes both models next to the code for the
+place, computes for every labelled question on its own (answerable or NO_ANSWER; URGENT lines are
+skipped) the features the assistant uses at run time and fits the answerability model. Then the
+follow-up models: how a question with a history is read (followup.py) and whether a follow-up
+read together asks something the corpus answers (followup_scope.py). It prints
+cross-validated and held-out figures and writes the models next to the code for the
 configured embedding model.
 """
 
@@ -21,6 +23,9 @@ from .evaluation import SPECIAL, Case
 from .followup import FollowUpModel
 from .followup import features as follow_up_features
 from .followup import fit as fit_follow_ups
+from .followup_scope import ScopeModel
+from .followup_scope import features as scope_features
+from .followup_scope import fit as fit_scope
 from .ranking import Examples, LabelledQuestion, RankingModel
 from .ranking import fit as fit_ranking
 from .routing import Route
@@ -76,8 +81,12 @@ def calibrate(
     if corpus_root is not None:
         ranker = ranking(assistant, train, corpus_root, model_name)
         assistant.retriever.ranker = ranker
+    # Questions on their own only: a follow-up is judged by the follow-up models, which need
+    # this model's verdict on follow-ups it has not been fitted on (followup_scope.py).
+    standalone = {f: [c for c in cases if not c.history] for f, cases in train.items()}
+    standalone = {f: cases for f, cases in standalone.items() if cases}
     parts = []
-    for file, cases in train.items():
+    for file, cases in standalone.items():
         # A training question must not be ranked by its own file's examples.
         if ranker is not None:
             ranker.holding_out(file)
@@ -88,9 +97,9 @@ def calibrate(
                 ranker.holding_out(None)
     x = np.vstack([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
-    groups = np.concatenate([[file] * len(p[1]) for file, p in zip(train, parts, strict=True)])
-    model = fit(x, y, model_name, groups if len(train) > 1 else None)
-    model.figures["training_files"] = sorted(train)
+    groups = np.concatenate([[file] * len(p[1]) for file, p in zip(standalone, parts, strict=True)])
+    model = fit(x, y, model_name, groups if len(standalone) > 1 else None)
+    model.figures["training_files"] = sorted(standalone)
     reports = []
     for file, cases in heldout.items():
         hx, hy = case_features(assistant, cases)
@@ -141,6 +150,58 @@ def follow_ups(
     if not rows:
         return None
     model = fit_follow_ups(np.vstack(rows), np.asarray(labels), groups, model_name)
+    if model is not None:
+        model.figures["training_files"] = sorted(train)
+    return model
+
+
+def follow_up_scope(assistant, train: dict[str, list[Case]], model_name: str) -> ScopeModel | None:
+    """Fit followup_scope.py on the labelled follow-ups that the fitted follow-up reading reads
+    together and the combined search finds answerable: the only ones it decides on. A file's
+    own examples do not vote on its questions."""
+    ranker, judge = assistant.retriever.ranker, assistant.router.judge
+    embed = assistant.retriever.embedder.embed_query
+    rows, labels, groups = [], [], []
+    for file, cases in train.items():
+        if ranker is not None:
+            ranker.holding_out(file)
+        if judge.model is not None:
+            judge.model.holding_out(file)
+        try:
+            for case in cases:
+                if not case.history or case.expected in ("URGENT", "SMALLTALK"):
+                    continue
+                previous = case.history[-1]
+                vector, before = embed(case.question), embed(previous)
+                alone = assistant.retrieve(case.question, _ANSWER, vector)
+                together = assistant.retrieve(f"{previous} {case.question}", _ANSWER)
+                closeness = float(np.dot(vector, before))
+                reading = assistant.follow_ups.read(
+                    case.question, closeness, alone.probability, together.probability
+                )
+                if not reading.combined or together.route.kind != "answer":
+                    continue
+                rows.append(
+                    scope_features(
+                        assistant.retriever,
+                        case.question,
+                        previous,
+                        vector,
+                        before,
+                        together,
+                        alone.probability,
+                    )
+                )
+                labels.append(case.expected != "NO_ANSWER")
+                groups.append(file)
+        finally:
+            if ranker is not None:
+                ranker.holding_out(None)
+            if judge.model is not None:
+                judge.model.holding_out(None)
+    if not rows:
+        return None
+    model = fit_scope(np.vstack(rows), np.asarray(labels), groups, model_name)
     if model is not None:
         model.figures["training_files"] = sorted(train)
     return model

