@@ -339,7 +339,9 @@ def split_quoted(text: str) -> tuple[str, str]:
 
 
 _GREETING = re.compile(rf"^\s*(?:{GREETINGS})\b", re.I)
-_CLOSING = re.compile(rf"^\s*(?:{CLOSINGS})\b[\s,.!]*", re.I)
+# "Super bedankt alvast!", "Heel hartelijke groet": a closing may open with an intensifier.
+_INTENSIFIER = r"(?:(?:super|heel|erg|enorm|echt|reuze|hartstikke)\s+){0,2}"
+_CLOSING = re.compile(rf"^\s*{_INTENSIFIER}(?:{CLOSINGS})\b[\s,.!]*", re.I)
 _INLINE_CLOSING = re.compile(rf"(?<=[.!?])\s+((?:{CLOSINGS})\b[\s,]+[^.!?]{{1,40}})$", re.I)
 
 
@@ -393,10 +395,22 @@ def signature_name(signature: str) -> str:
     first = re.sub(r"^(van|namens)\s+", "", first, flags=re.I)  # "Groeten van Fleur"
     candidates = ([first] if first else []) + lines[1:4]
     for line in candidates:
+        line = _called_name(line)
         line = re.split(r"[(,|/–]| - ", line)[0].strip()
         if looks_like_name(line):
             return line
     return ""
+
+
+# Initials with the name someone goes by in brackets: "J. (Jan) Bos", "mevrouw A. (Annelies) Smit".
+_CALLED_NAME = re.compile(r"\b((?:[A-Z]\.\s*)+)\(([A-Z][a-zà-ÿ]+(?:-[A-Z][a-zà-ÿ]+)?)\)\s*")
+
+
+def _called_name(line: str) -> str:
+    """The called name in place of the initials; with a title ("mevrouw", "dhr.") the initials
+    stay, so that the greeting is "mevrouw Smit", as the sender signs."""
+    titled = any(t.lower() in _TITLE_WORDS for t in line.split())
+    return _CALLED_NAME.sub(lambda m: m.group(1) if titled else m.group(2) + " ", line)
 
 
 def looks_like_name(text: str) -> bool:

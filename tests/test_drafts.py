@@ -336,3 +336,17 @@ def test_a_question_is_judged_with_the_common_words_the_search_leaves_out(seed_a
     assert "medicijnen" not in writer.query(question, mail)
     assert "medicijnen" in writer.query(question, mail, keep_common=True)
     assert seed_assistant.draft(text).kind == "no_answer"
+
+
+@pytest.mark.parametrize(
+    ("text", "greeting"),
+    [
+        # Initials with the called name in brackets, a common Dutch way of signing.
+        ("Hallo,\n\nWat is hechting?\n\nMet vriendelijke groet,\n\nK. (Karin) de Boer\n", "Karin"),
+        ("Geachte heer,\n\nWat is hechting?\n\nHoogachtend,\n\ndhr. R. (Rob) Kok\n", "meneer Kok"),
+        ("Hoi,\n\nWat is hechting?\n\nHeel erg bedankt!\nFemke\n", "Femke"),
+        ("Hoi,\n\nWat is hechting?\n\nSuper bedankt alvast!!\nDaan\n06-12345678\n", "Daan"),
+    ],
+)
+def test_the_greeting_name_is_read_from_the_signature(text, greeting):
+    assert greeting_name(read_email(text).sender_name) == greeting
