@@ -345,6 +345,9 @@ _CLOSING = re.compile(rf"^\s*{_INTENSIFIER}(?:{CLOSINGS})\b[\s,.!]*", re.I)
 _INLINE_CLOSING = re.compile(rf"(?<=[.!?])\s+((?:{CLOSINGS})\b[\s,]+[^.!?]{{1,40}})$", re.I)
 
 
+_RULE = re.compile(r"^\s*[-_=*~]{5,}\s*$")
+
+
 def split_parts(text: str) -> tuple[str, str, str]:
     """(greeting, body, signature) of the new message."""
     lines = [line.rstrip() for line in text.split("\n")]
@@ -360,8 +363,13 @@ def split_parts(text: str) -> tuple[str, str, str]:
         elif whole:
             greeting = first
             lines.pop(0)
-    signature_at = None
     last_question = max((i for i, x in enumerate(lines) if "?" in x), default=-1)
+    # A separator line after the last question starts a footer (a disclaimer, an office's
+    # details): the signature is above it.
+    footer = next((i for i in range(last_question + 1, len(lines)) if _RULE.match(lines[i])), None)
+    if footer is not None:
+        lines = lines[:footer]
+    signature_at = None
     for i in range(len(lines) - 1, last_question, -1):
         line = lines[i].strip()
         after = [x for x in lines[i + 1 :] if x.strip()]

@@ -350,3 +350,12 @@ def test_a_question_is_judged_with_the_common_words_the_search_leaves_out(seed_a
 )
 def test_the_greeting_name_is_read_from_the_signature(text, greeting):
     assert greeting_name(read_email(text).sender_name) == greeting
+
+
+def test_a_disclaimer_below_the_signature_does_not_hide_the_name():
+    disclaimer = "\n".join(["Dit bericht is alleen bestemd voor de geadresseerde."] * 8)
+    text = (
+        "Beste helpdesk,\n\nWat is hechting?\n\nMet vriendelijke groet,\n\nMarloes Kuipers\n"
+        f"Teamleider\nDe Linde\nLaan 1\n1234 AB Ergens\n\n{'-' * 40}\n{disclaimer}\n{'-' * 40}\n"
+    )
+    assert greeting_name(read_email(text).sender_name) == "Marloes"
