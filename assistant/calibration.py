@@ -13,6 +13,7 @@ configured embedding model.
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +109,21 @@ def calibrate(
     return model, reports, ranker
 
 
+@contextmanager
+def _held_out(assistant, file: str):
+    """While questions of `file` are read, its own examples neither rank nor vote."""
+    ranker, judge = assistant.retriever.ranker, assistant.router.judge
+    for model in (ranker, judge.model):
+        if model is not None:
+            model.holding_out(file)
+    try:
+        yield
+    finally:
+        for model in (ranker, judge.model):
+            if model is not None:
+                model.holding_out(None)
+
+
 def follow_ups(
     assistant, train: dict[str, list[Case]], model_name: str, seed: int = 0
 ) -> FollowUpModel | None:
@@ -116,14 +132,9 @@ def follow_ups(
     drawn at random from the others. A file's own examples do not vote on its questions."""
     pick = random.Random(seed)
     pool = [c.question for cases in train.values() for c in cases if not c.history]
-    ranker, judge = assistant.retriever.ranker, assistant.router.judge
     rows, labels, groups = [], [], []
     for file, cases in train.items():
-        if ranker is not None:
-            ranker.holding_out(file)
-        if judge.model is not None:
-            judge.model.holding_out(file)
-        try:
+        with _held_out(assistant, file):
             for case in cases:
                 if case.expected in ("URGENT", "SMALLTALK"):
                     continue
@@ -142,11 +153,6 @@ def follow_ups(
                 )
                 labels.append(bool(case.history))
                 groups.append(file)
-        finally:
-            if ranker is not None:
-                ranker.holding_out(None)
-            if judge.model is not None:
-                judge.model.holding_out(None)
     if not rows:
         return None
     model = fit_follow_ups(np.vstack(rows), np.asarray(labels), groups, model_name)
@@ -159,15 +165,10 @@ def follow_up_scope(assistant, train: dict[str, list[Case]], model_name: str) ->
     """Fit followup_scope.py on the labelled follow-ups that the fitted follow-up reading reads
     together and the combined search finds answerable: the only ones it decides on. A file's
     own examples do not vote on its questions."""
-    ranker, judge = assistant.retriever.ranker, assistant.router.judge
     embed = assistant.retriever.embedder.embed_query
     rows, labels, groups = [], [], []
     for file, cases in train.items():
-        if ranker is not None:
-            ranker.holding_out(file)
-        if judge.model is not None:
-            judge.model.holding_out(file)
-        try:
+        with _held_out(assistant, file):
             for case in cases:
                 if not case.history or case.expected in ("URGENT", "SMALLTALK"):
                     continue
@@ -194,11 +195,6 @@ def follow_up_scope(assistant, train: dict[str, list[Case]], model_name: str) ->
                 )
                 labels.append(case.expected != "NO_ANSWER")
                 groups.append(file)
-        finally:
-            if ranker is not None:
-                ranker.holding_out(None)
-            if judge.model is not None:
-                judge.model.holding_out(None)
     if not rows:
         return None
     model = fit_scope(np.vstack(rows), np.asarray(labels), groups, model_name)

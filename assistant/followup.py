@@ -21,14 +21,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import weights
 from .text import words
-from .weights import fitted_fields, load_fields, logistic, model_slug, standardised_logistic
+from .weights import (
+    LogisticModel,
+    fitted_fields,
+    left_out_predictions,
+    model_slug,
+    standardised_logistic,
+)
 
 RESOURCES = Path(__file__).parent / "resources"
 FEATURES = (
@@ -97,26 +102,8 @@ def features(
     )
 
 
-@dataclass
-class FollowUpModel:
-    embedding_model: str
-    mean: list[float]
-    scale: list[float]
-    coef: list[float]
-    intercept: float
-    threshold: float = 0.5
-    figures: dict = field(default_factory=dict)
-
-    def probability(self, x: np.ndarray) -> float:
-        return logistic(x, self.mean, self.scale, self.coef, self.intercept)
-
-    def save(self, path: Path) -> None:
-        weights.save(path, self)
-
-    @classmethod
-    def load(cls, path: Path) -> FollowUpModel | None:
-        fields = load_fields(path)
-        return cls(**fields) if fields is not None else None
+class FollowUpModel(LogisticModel):
+    """P(the question leans on the previous one); read together from `threshold`."""
 
 
 @dataclass
@@ -159,17 +146,10 @@ def fit(
     """Fit on all rows; figures: every file predicted by a model fitted on the other files (5
     stratified folds when leaving out a file would leave one kind only). None without both
     kinds of question: the follow-up words then decide."""
-    from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_val_predict
-
     y = np.asarray(y, dtype=bool)
     if y.sum() < 2 or (~y).sum() < 2:
         return None
-    groups = np.asarray(groups)
-    splits = list(LeaveOneGroupOut().split(x, y, groups))
-    if any(len(set(y[train])) < 2 for train, _ in splits):
-        folds = int(min(5, y.sum(), (~y).sum()))
-        splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y))
-    p = cross_val_predict(standardised_logistic(c), x, y, cv=splits, method="predict_proba")[:, 1]
+    p = left_out_predictions(x, y, groups, c)
     final = standardised_logistic(c).fit(x, y)
     others = np.sort(p[~y])
     threshold = max(0.5, float(others[min(len(others) - 1, int(others_alone * len(others)))]))

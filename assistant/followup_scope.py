@@ -20,16 +20,19 @@ FALSE_REFUSALS of the answerable follow-ups it sees. Without a fitted model noth
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import weights
-from .text import STOPWORDS, words
-from .weights import fitted_fields, load_fields, logistic, model_slug, standardised_logistic
+from .text import STOPWORDS, sentences, words
+from .weights import (
+    LogisticModel,
+    fitted_fields,
+    left_out_predictions,
+    model_slug,
+    standardised_logistic,
+)
 
 RESOURCES = Path(__file__).parent / "resources"
 FEATURES = (
@@ -65,8 +68,7 @@ def features(
 ) -> np.ndarray:
     """`together`: the search of the two questions read together (pipeline.Found)."""
     top = together.retrieval.passages[:TOP_PASSAGES]
-    own = _sentence_similarities(retriever, together.retrieval, top, vector)
-    before = _sentence_similarities(retriever, together.retrieval, top, previous_vector)
+    own, before = _sentence_similarities(retriever, top, (vector, previous_vector))
     known = ~np.isnan(own) & ~np.isnan(before)
     own, before = own[known], before[known]
     if len(own):
@@ -95,35 +97,22 @@ def features(
     )
 
 
-def _sentence_similarities(retriever, retrieval, passages, vector) -> np.ndarray:
-    similarity = retriever.similarity(dataclasses.replace(retrieval, vector=list(vector)), passages)
-    values = [v for p in passages for v in similarity.to_query.get(p.chunk_id, [])]
-    return np.asarray(values, dtype=np.float64)
+def _sentence_similarities(retriever, passages, queries) -> tuple[np.ndarray, ...]:
+    """Each passage sentence's cosine similarity to each query vector (NaN where a sentence has
+    no stored vector); the sentence vectors are fetched once."""
+    stored = retriever.sentence_vectors(passages)
+    ids = [f"{p.chunk_id}#{n}" for p in passages for n in range(len(sentences(p.text)))]
+    dim = len(queries[0])
+    rows = np.asarray([stored.get(i, [np.nan] * dim) for i in ids], dtype=np.float64)
+    rows = rows.reshape(len(ids), dim)
+    return tuple(rows @ np.asarray(q, dtype=np.float64) for q in queries)
 
 
-@dataclass
-class ScopeModel:
-    embedding_model: str
-    mean: list[float]
-    scale: list[float]
-    coef: list[float]
-    intercept: float
-    threshold: float
-    figures: dict = field(default_factory=dict)
-
-    def probability(self, x: np.ndarray) -> float:
-        return logistic(x, self.mean, self.scale, self.coef, self.intercept)
+class ScopeModel(LogisticModel):
+    """P(the corpus answers what the follow-up newly asks); answered from `threshold`."""
 
     def answers(self, x: np.ndarray) -> bool:
         return self.probability(x) >= self.threshold
-
-    def save(self, path: Path) -> None:
-        weights.save(path, self)
-
-    @classmethod
-    def load(cls, path: Path) -> ScopeModel | None:
-        fields = load_fields(path)
-        return cls(**fields) if fields is not None else None
 
 
 def fit(
@@ -137,16 +126,10 @@ def fit(
     """y: the follow-up is answerable. The threshold comes from every file predicted by a
     model fitted on the other files (5 stratified folds when leaving out a file would leave
     one kind only). None without enough of both kinds."""
-    from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_val_predict
-
     y = np.asarray(y, dtype=bool)
     if y.sum() < 5 or (~y).sum() < 5:
         return None
-    groups = np.asarray(groups)
-    splits = list(LeaveOneGroupOut().split(x, y, groups))
-    if any(len(set(y[train])) < 2 for train, _ in splits):
-        splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(x, y))
-    p = cross_val_predict(standardised_logistic(c), x, y, cv=splits, method="predict_proba")[:, 1]
+    p = left_out_predictions(x, y, groups, c)
     answerable = np.sort(p[y])
     threshold = float(answerable[int(false_refusals * len(answerable))])
     final = standardised_logistic(c).fit(x, y)

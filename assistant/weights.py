@@ -7,7 +7,7 @@ import base64
 import json
 import math
 import re
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -77,3 +77,42 @@ def fitted_fields(pipeline) -> dict:
         "coef": [float(v) for v in lr.coef_[0]],
         "intercept": float(lr.intercept_[0]),
     }
+
+
+def left_out_predictions(x: np.ndarray, y: np.ndarray, groups, c: float = 1.0) -> np.ndarray:
+    """P(yes) for every row from a standardised_logistic() fitted without the row's file (5
+    stratified folds when leaving out a file would leave one kind only)."""
+    from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_val_predict
+
+    splits = list(LeaveOneGroupOut().split(x, y, np.asarray(groups)))
+    if any(len(set(y[train])) < 2 for train, _ in splits):
+        folds = int(min(5, y.sum(), (~y).sum()))
+        splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y))
+    return cross_val_predict(standardised_logistic(c), x, y, cv=splits, method="predict_proba")[
+        :, 1
+    ]
+
+
+@dataclass
+class LogisticModel:
+    """A fitted standardised_logistic() with its threshold and the figures measured when it was
+    fitted, stored as an unversioned JSON file."""
+
+    embedding_model: str
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+    threshold: float = 0.5
+    figures: dict = field(default_factory=dict)
+
+    def probability(self, x: np.ndarray) -> float:
+        return logistic(x, self.mean, self.scale, self.coef, self.intercept)
+
+    def save(self, path: Path) -> None:
+        save(path, self)
+
+    @classmethod
+    def load(cls, path: Path):
+        fields = load_fields(path)
+        return cls(**fields) if fields is not None else None
